@@ -1,0 +1,83 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { dynamoDb } from '../shared/clients/dynamodb';
+import { eventBridge } from '../shared/clients/eventbridge';
+import { s3 } from '../shared/clients/s3';
+import { secretsManager } from '../shared/clients/secrets-manager';
+import { sqs } from '../shared/clients/sqs';
+import { DynamoDbDedupStore } from './adapters/dynamodb-dedup';
+import { EventBridgeSink } from './adapters/eventbridge-sink';
+import { S3ClaimCheckStore } from './adapters/s3-claim-check';
+import { SecretTokenSource } from './adapters/secret-tokens';
+import { SqsQuarantine } from './adapters/sqs-quarantine';
+import { loadIngestConfig } from './config';
+import { type IngestStats, ingest } from './ingest';
+import type { IngestPorts } from './ports';
+
+const config = loadIngestConfig();
+const logger = new Logger({ serviceName: 'auth0-event-bridge-ingest' });
+const metrics = new Metrics({ namespace: 'Auth0EventBridge', serviceName: 'ingest' });
+
+const claimChecks = new S3ClaimCheckStore(s3, config.claimCheckBucket);
+const ports: IngestPorts = {
+  tokens: new SecretTokenSource(secretsManager, {
+    secretId: config.tokenSecretId,
+    cacheSeconds: config.tokenCacheSeconds,
+  }),
+  dedup: new DynamoDbDedupStore(dynamoDb, {
+    tableName: config.dedupTableName,
+    ttlSeconds: config.dedupTtlSeconds,
+    leaseSeconds: config.dedupLeaseSeconds,
+  }),
+  sink: new EventBridgeSink(eventBridge),
+  quarantine: new SqsQuarantine(sqs, claimChecks, {
+    queueUrl: config.quarantineQueueUrl,
+    maxMessageBytes: config.quarantineMaxMessageBytes,
+  }),
+  claimChecks,
+  logger,
+};
+
+/** Lambda Function URL (payload format 2.0) entry point for Auth0's Custom Webhook log stream. */
+export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .handler(async (event) => {
+    const started = performance.now();
+    const { response, stats } = await ingest(
+      {
+        method: event.requestContext.http.method,
+        headers: event.headers ?? {},
+        body: event.body,
+        isBase64Encoded: event.isBase64Encoded,
+      },
+      ports,
+      config.settings,
+    );
+    recordMetrics(stats, response.statusCode, performance.now() - started);
+    return response;
+  });
+
+function recordMetrics(stats: IngestStats, statusCode: number, latencyMs: number): void {
+  metrics.addMetric('Received', MetricUnit.Count, stats.received);
+  metrics.addMetric('Published', MetricUnit.Count, stats.published);
+  metrics.addMetric('Duplicates', MetricUnit.Count, stats.duplicates);
+  metrics.addMetric('Quarantined', MetricUnit.Count, stats.quarantined);
+  metrics.addMetric('Failed', MetricUnit.Count, stats.failed);
+  metrics.addMetric('PublishRetries', MetricUnit.Count, stats.publishRetries);
+  metrics.addMetric('ClaimChecked', MetricUnit.Count, stats.claimChecked);
+  metrics.addMetric('SchemaWarnings', MetricUnit.Count, stats.schemaWarnings);
+  metrics.addMetric('DedupWriteFailures', MetricUnit.Count, stats.dedupWriteFailures);
+  metrics.addMetric('Unauthorized', MetricUnit.Count, statusCode === 401 ? 1 : 0);
+  metrics.addMetric('ServerErrors', MetricUnit.Count, statusCode >= 500 ? 1 : 0);
+  metrics.addMetric('IngestLatency', MetricUnit.Milliseconds, latencyMs);
+  for (const [category, count] of Object.entries(stats.publishedByCategory)) {
+    const single = metrics.singleMetric();
+    single.addDimension('Category', category);
+    single.addMetric('PublishedByCategory', MetricUnit.Count, count);
+  }
+}

@@ -1,0 +1,147 @@
+import { backoffDelayMs, mapWithConcurrency } from '../shared/concurrency';
+import { type BatchLimits, toBatches } from './batch';
+import type { EventEntry, EventSink } from './ports';
+
+/** Per-entry PutEvents error codes worth sending again; every other code fails the same way on a retry. */
+export const RETRYABLE_ENTRY_ERRORS: ReadonlySet<string> = new Set([
+  'InternalFailure',
+  'ThrottlingException',
+]);
+
+export interface Publishable {
+  readonly key: string;
+  readonly entry: EventEntry;
+  readonly size: number;
+}
+
+export interface EntryError {
+  readonly key: string;
+  readonly errorCode: string;
+  readonly errorMessage: string;
+}
+
+export interface PublishReport {
+  /** Keys of the entries EventBridge accepted. */
+  readonly accepted: string[];
+  /** Entries EventBridge refused for good (a non-retryable error code): these go to quarantine. */
+  readonly rejected: EntryError[];
+  /** Entries still not accepted after every attempt, or whose request failed as a whole: not safe yet. */
+  readonly failed: EntryError[];
+  /** How many entry sends were retries. */
+  readonly retries: number;
+}
+
+export interface PublishOptions {
+  readonly limits: BatchLimits;
+  readonly maxAttempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** PutEvents requests in flight at once. */
+  readonly concurrency: number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+}
+
+type Attempt =
+  | { ok: true }
+  | { ok: false; retryable: boolean; requestFailed: boolean; errorCode: string; errorMessage: string };
+
+/**
+ * Publishes entries in batches that respect the count and size limits. Entries that fail with a retryable
+ * code are sent again, on their own, after a backoff with full jitter; the others are reported as rejected.
+ */
+export async function publishAll(
+  items: readonly Publishable[],
+  sink: EventSink,
+  options: PublishOptions,
+): Promise<PublishReport> {
+  const accepted: string[] = [];
+  const rejected: EntryError[] = [];
+  const failed: EntryError[] = [];
+  let retries = 0;
+  let pending: Array<{ item: Publishable; last?: EntryError }> = items.map((item) => ({ item }));
+
+  for (let attempt = 1; pending.length > 0 && attempt <= options.maxAttempts; attempt++) {
+    if (attempt > 1) {
+      retries += pending.length;
+      await options.sleep(
+        backoffDelayMs(attempt - 1, options.baseDelayMs, options.maxDelayMs, options.random),
+      );
+    }
+    const batches = toBatches(
+      pending.map(({ item }) => item),
+      options.limits,
+    );
+    const outcomes = await mapWithConcurrency(batches, options.concurrency, (batch) =>
+      sendBatch(batch, sink),
+    );
+    const next: typeof pending = [];
+    for (const [item, outcome] of outcomes.flat()) {
+      if (outcome.ok) accepted.push(item.key);
+      else {
+        const error = { key: item.key, errorCode: outcome.errorCode, errorMessage: outcome.errorMessage };
+        if (outcome.retryable) next.push({ item, last: error });
+        else if (outcome.requestFailed) failed.push(error);
+        else rejected.push(error);
+      }
+    }
+    pending = next;
+  }
+  for (const { item, last } of pending) {
+    failed.push(last ?? { key: item.key, errorCode: 'NotAttempted', errorMessage: 'No attempt was made' });
+  }
+  return { accepted, rejected, failed, retries };
+}
+
+async function sendBatch(
+  batch: readonly Publishable[],
+  sink: EventSink,
+): Promise<Array<[Publishable, Attempt]>> {
+  try {
+    const results = await sink.putEvents(batch.map((item) => item.entry));
+    return batch.map((item, index): [Publishable, Attempt] => {
+      const result = results[index];
+      if (result === undefined) {
+        return [
+          item,
+          failure(true, false, 'MissingResult', 'PutEvents returned fewer results than entries sent'),
+        ];
+      }
+      if (result.ok) return [item, { ok: true }];
+      return [
+        item,
+        failure(RETRYABLE_ENTRY_ERRORS.has(result.errorCode), false, result.errorCode, result.errorMessage),
+      ];
+    });
+  } catch (error) {
+    const attempt = failure(
+      isRetryableRequestError(error),
+      true,
+      errorName(error),
+      (error as Error)?.message ?? '',
+    );
+    return batch.map((item): [Publishable, Attempt] => [item, attempt]);
+  }
+}
+
+function failure(
+  retryable: boolean,
+  requestFailed: boolean,
+  errorCode: string,
+  errorMessage: string,
+): Attempt {
+  return { ok: false, retryable, requestFailed, errorCode, errorMessage };
+}
+
+/** A request that failed as a whole is worth retrying unless AWS said, with a 4xx, that it will never work. */
+export function isRetryableRequestError(error: unknown): boolean {
+  const candidate = error as { $retryable?: unknown; $metadata?: { httpStatusCode?: number }; name?: string };
+  if (candidate?.$retryable) return true;
+  if (candidate?.name && /Throttl|TooManyRequests|RequestLimitExceeded/.test(candidate.name)) return true;
+  const status = candidate?.$metadata?.httpStatusCode;
+  return status === undefined || status >= 500;
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'Error';
+}

@@ -1,0 +1,46 @@
+import { gunzipSync } from 'node:zlib';
+import { HttpError } from '../shared/errors';
+
+/** The parts of a Function URL (payload format 2.0) request that ingest looks at. */
+export interface IngestRequest {
+  readonly method: string;
+  /** Header names in lower case, as Function URLs deliver them. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body?: string;
+  readonly isBase64Encoded?: boolean;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+/**
+ * The request body as text: base64 decoded when the Function URL says so, gunzipped when the sender says so
+ * or the bytes are gzip, and never larger than `maxBytes` (compressed or not), so a gzip bomb stops early.
+ */
+export function readBody(request: IngestRequest, maxBytes: number): string {
+  const raw = Buffer.from(request.body ?? '', request.isBase64Encoded ? 'base64' : 'utf8');
+  if (raw.length > maxBytes) {
+    throw new HttpError(413, `Request body is ${raw.length} bytes; the maximum is ${maxBytes} bytes.`);
+  }
+  const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const looksGzipped = raw[0] === GZIP_MAGIC[0] && raw[1] === GZIP_MAGIC[1];
+  if (encoding === 'gzip' || encoding === 'x-gzip' || looksGzipped) {
+    return gunzip(raw, maxBytes).toString('utf8');
+  }
+  if (encoding !== 'identity' && encoding !== '') {
+    throw new HttpError(415, `Content-Encoding "${encoding}" is not supported; send the body plain or gzip.`);
+  }
+  return raw.toString('utf8');
+}
+
+function gunzip(raw: Buffer, maxBytes: number): Buffer {
+  try {
+    return gunzipSync(raw, { maxOutputLength: maxBytes });
+  } catch (error) {
+    if (error instanceof RangeError || (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new HttpError(413, `Request body is larger than ${maxBytes} bytes once decompressed.`, {
+        cause: error,
+      });
+    }
+    throw new HttpError(400, `Request body is not valid gzip: ${(error as Error).message}`, { cause: error });
+  }
+}

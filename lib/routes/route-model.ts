@@ -1,0 +1,216 @@
+/**
+ * The route model: what a user writes in `config/routes.ts`. It has no CDK dependency, so local mode
+ * (`npm start`) and the CDK stack read the same definitions and build the same event patterns.
+ */
+import { DETAIL_TYPE } from '../../lambdas/ingest/event';
+import {
+  closestMatches,
+  isKnownLogType,
+  LOG_TYPES,
+  type LogTypeCode,
+  ROUTABLE_CATEGORIES,
+  type RoutableCategory,
+} from '../../lambdas/shared/log-types';
+
+/** Settings every target shares. EventBridge retries for up to `maxEventAge`, then uses the target's DLQ. */
+export interface TargetRetry {
+  /** @default 185 (the EventBridge maximum) */
+  readonly retryAttempts?: number;
+  /** @default 24 (the EventBridge maximum) */
+  readonly maxEventAgeHours?: number;
+}
+
+/** An SQS queue: the one named by ARN, or a new encrypted queue when no ARN is given. */
+export interface SqsTarget extends TargetRetry {
+  readonly type: 'sqs';
+  readonly queueArn?: string;
+}
+
+export interface LambdaTarget extends TargetRetry {
+  readonly type: 'lambda';
+  readonly functionArn: string;
+}
+
+/** An SNS topic: the one named by ARN, or a new encrypted topic when no ARN is given. */
+export interface SnsTarget extends TargetRetry {
+  readonly type: 'sns';
+  readonly topicArn?: string;
+}
+
+/** A CloudWatch Logs group: the one named, or a new one `/auth0-event-bridge/<route id>`. */
+export interface LogsTarget extends TargetRetry {
+  readonly type: 'logs';
+  readonly logGroupName?: string;
+  /** @default 30 */
+  readonly retentionDays?: number;
+}
+
+/** Another event bus, in this or another account or region (the receiving bus must allow PutEvents). */
+export interface EventBusTarget extends TargetRetry {
+  readonly type: 'eventBus';
+  readonly eventBusArn: string;
+}
+
+/** How an API destination authenticates; every credential lives in Secrets Manager, never in the template. */
+export type ConnectionAuth =
+  | {
+      readonly kind: 'apiKey';
+      readonly headerName: string;
+      readonly secretArn: string;
+      readonly secretJsonField?: string;
+    }
+  | {
+      readonly kind: 'basic';
+      readonly username: string;
+      readonly secretArn: string;
+      readonly secretJsonField?: string;
+    }
+  | {
+      readonly kind: 'oauthClientCredentials';
+      readonly authorizationEndpoint: string;
+      readonly clientId: string;
+      readonly secretArn: string;
+      readonly secretJsonField?: string;
+      readonly httpMethod?: 'GET' | 'POST' | 'PUT';
+    };
+
+/** An HTTPS endpoint, through an EventBridge API destination and connection. */
+export interface ApiDestinationTarget extends TargetRetry {
+  readonly type: 'apiDestination';
+  readonly endpoint: string;
+  /** @default 'POST' */
+  readonly httpMethod?: 'POST' | 'PUT' | 'PATCH' | 'GET' | 'DELETE' | 'HEAD' | 'OPTIONS';
+  readonly auth: ConnectionAuth;
+  /** @default 10 */
+  readonly rateLimitPerSecond?: number;
+}
+
+export type RouteTarget =
+  | SqsTarget
+  | LambdaTarget
+  | SnsTarget
+  | LogsTarget
+  | EventBusTarget
+  | ApiDestinationTarget;
+
+/** Any string is accepted by the type (Auth0 adds codes); synth checks it against the catalogue. */
+export type LogTypeCodeInput = LogTypeCode | (string & {});
+export type CategoryInput = RoutableCategory | (string & {});
+
+export interface RouteMatch {
+  /** Log type codes, e.g. `['f', 'fp', 'fu']`. */
+  readonly codes?: readonly LogTypeCodeInput[];
+  /** Official log-stream categories, e.g. `['auth.login.fail']`, or `unknown` for codes not in the catalogue. */
+  readonly categories?: readonly CategoryInput[];
+  /**
+   * A raw EventBridge pattern, combined (AND) with the codes and categories, e.g.
+   * `{ detail: { data: { connection: ['Username-Password-Authentication'] } } }`.
+   */
+  readonly pattern?: Record<string, unknown>;
+}
+
+export interface RouteDefinition {
+  /** Lower-case letters, digits and dashes; names the rule. Renaming it replaces the rule. */
+  readonly id: string;
+  readonly description: string;
+  /** Codes and categories are OR-ed together; the raw pattern narrows the result. */
+  readonly match: RouteMatch;
+  readonly targets: readonly RouteTarget[];
+  /** @default true */
+  readonly enabled?: boolean;
+}
+
+export class RouteDefinitionError extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'RouteDefinitionError';
+  }
+}
+
+const ROUTE_ID = /^[a-z0-9](?:[a-z0-9-]{0,40}[a-z0-9])?$/;
+
+/**
+ * Checks every route and throws one error listing every problem, each with the closest valid names:
+ * `route "failed-logins": unknown log type code "fpp"; did you mean "fp", "fcp"?`.
+ */
+export function validateRoutes(routes: readonly RouteDefinition[]): void {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const codes = Object.keys(LOG_TYPES);
+  for (const route of routes) {
+    const where = `route "${route.id}"`;
+    if (!ROUTE_ID.test(route.id)) {
+      problems.push(`${where}: the id must be 1-42 lower-case letters, digits or dashes`);
+    }
+    if (seen.has(route.id)) problems.push(`${where}: the id is used by another route`);
+    seen.add(route.id);
+    const { codes: wanted = [], categories = [], pattern } = route.match;
+    if (wanted.length === 0 && categories.length === 0 && !pattern) {
+      problems.push(`${where}: match names no codes, categories or pattern`);
+    }
+    for (const code of wanted) {
+      if (!isKnownLogType(code)) problems.push(unknownName(where, 'log type code', code, codes));
+    }
+    for (const category of categories) {
+      if (!ROUTABLE_CATEGORIES.includes(category as RoutableCategory)) {
+        problems.push(unknownName(where, 'category', category, ROUTABLE_CATEGORIES));
+      }
+    }
+    if (
+      pattern !== undefined &&
+      (typeof pattern !== 'object' || pattern === null || Array.isArray(pattern))
+    ) {
+      problems.push(`${where}: pattern must be an EventBridge event pattern object`);
+    }
+    if (route.targets.length === 0) problems.push(`${where}: it has no targets`);
+    if (route.targets.length > 5) problems.push(`${where}: EventBridge allows at most 5 targets per rule`);
+  }
+  if (problems.length > 0) {
+    throw new RouteDefinitionError(`Invalid routes in config/routes.ts:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+function unknownName(where: string, kind: string, name: string, valid: readonly string[]): string {
+  const suggestions = closestMatches(name, valid);
+  const hint = suggestions.length > 0 ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(', ')}?` : '';
+  return `${where}: unknown ${kind} "${name}"${hint}`;
+}
+
+/**
+ * The EventBridge pattern for a route: events from our source with Auth0's detail-type, whose type code is
+ * one of `codes` or whose category is one of `categories`, further narrowed by the raw `pattern`.
+ */
+export function eventPatternFor(route: RouteDefinition, source: string): Record<string, unknown> {
+  const { codes = [], categories = [], pattern = {} } = route.match;
+  const alternatives: Record<string, unknown>[] = [];
+  if (codes.length > 0) alternatives.push({ detail: { data: { type: [...codes] } } });
+  if (categories.length > 0) alternatives.push({ detail: { category: [...categories] } });
+
+  let result: Record<string, unknown> = { source: [source], 'detail-type': [DETAIL_TYPE] };
+  if (alternatives.length === 1)
+    result = mergePatterns(result, alternatives[0] as Record<string, unknown>, route.id);
+  if (alternatives.length > 1) result = { ...result, $or: alternatives };
+  return mergePatterns(result, pattern, route.id);
+}
+
+function mergePatterns(a: Record<string, unknown>, b: Record<string, unknown>, routeId: string, path = '') {
+  const merged: Record<string, unknown> = { ...a };
+  for (const [key, value] of Object.entries(b)) {
+    const existing = merged[key];
+    if (existing === undefined) merged[key] = value;
+    else if (isObject(existing) && isObject(value))
+      merged[key] = mergePatterns(existing, value, routeId, `${path}${key}.`);
+    else if (JSON.stringify(existing) !== JSON.stringify(value)) {
+      throw new RouteDefinitionError(
+        `route "${routeId}": the raw pattern sets "${path}${key}", which the route already sets from its codes, categories or source`,
+      );
+    }
+  }
+  return merged;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export const isEnabled = (route: RouteDefinition): boolean => route.enabled !== false;

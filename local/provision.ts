@@ -1,0 +1,185 @@
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
+  CreateEventBusCommand,
+  EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+  ResourceAlreadyExistsException,
+} from '@aws-sdk/client-eventbridge';
+import { BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+  ResourceExistsException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { eventPatternFor, isEnabled, type RouteDefinition, validateRoutes } from '../lib/routes/route-model';
+
+export interface AwsTarget {
+  readonly endpoint: string;
+  readonly region: string;
+}
+
+export interface LocalNames {
+  readonly busName: string;
+  readonly source: string;
+  readonly dedupTableName: string;
+  readonly tokenSecretName: string;
+  readonly quarantineQueueName: string;
+  readonly claimCheckBucket: string;
+}
+
+export interface RouteQueue {
+  readonly routeId: string;
+  readonly ruleName: string;
+  readonly queueUrl: string;
+}
+
+export interface LocalResources {
+  readonly tokenSecretId: string;
+  readonly quarantineQueueUrl: string;
+  readonly routeQueues: readonly RouteQueue[];
+}
+
+export function defaultLocalNames(busName: string, source = 'auth0.logs'): LocalNames {
+  return {
+    busName,
+    source,
+    dedupTableName: `${busName}-dedup`,
+    tokenSecretName: `${busName}/ingest-token`,
+    quarantineQueueName: `${busName}-quarantine`,
+    claimCheckBucket: `${busName}-claim-check`,
+  };
+}
+
+/** Client settings for an emulator: its endpoint, dummy credentials, path-style S3. */
+export function clientConfig(aws: AwsTarget) {
+  return {
+    endpoint: aws.endpoint,
+    region: aws.region,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  };
+}
+
+/**
+ * Creates what the ingest path needs on an emulator: the bus, the dedup table (with TTL), the token secret,
+ * the quarantine queue, the claim-check bucket, and one rule per route with a local SQS queue as its target
+ * (the live view reads those queues). Anything that already exists is reused; the token is always set.
+ */
+export async function provisionLocal(
+  aws: AwsTarget,
+  names: LocalNames,
+  routes: readonly RouteDefinition[],
+  token: string,
+): Promise<LocalResources> {
+  validateRoutes(routes);
+  const config = clientConfig(aws);
+  const eventBridge = new EventBridgeClient(config);
+  const dynamoDb = new DynamoDBClient(config);
+  const secrets = new SecretsManagerClient(config);
+  const sqs = new SQSClient(config);
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
+  try {
+    await ignore(
+      eventBridge.send(new CreateEventBusCommand({ Name: names.busName })),
+      ResourceAlreadyExistsException,
+    );
+    await ignore(
+      dynamoDb.send(
+        new CreateTableCommand({
+          TableName: names.dedupTableName,
+          KeySchema: [{ AttributeName: 'log_id', KeyType: 'HASH' }],
+          AttributeDefinitions: [{ AttributeName: 'log_id', AttributeType: 'S' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      ),
+      ResourceInUseException,
+    );
+    await dynamoDb
+      .send(
+        new UpdateTimeToLiveCommand({
+          TableName: names.dedupTableName,
+          TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+        }),
+      )
+      .catch(() => undefined); // already enabled
+    const tokenSecretId = await putSecret(secrets, names.tokenSecretName, JSON.stringify({ token }));
+    const quarantineQueueUrl = await createQueue(sqs, names.quarantineQueueName);
+    await ignore(
+      s3.send(new CreateBucketCommand({ Bucket: names.claimCheckBucket })),
+      BucketAlreadyOwnedByYou,
+    );
+
+    const routeQueues: RouteQueue[] = [];
+    for (const route of routes.filter(isEnabled)) {
+      const ruleName = `${names.busName}-${route.id}`.slice(0, 64);
+      const queueUrl = await createQueue(sqs, `${names.busName}-route-${route.id}`.slice(0, 80));
+      const queueArn = await queueArnOf(sqs, queueUrl);
+      await eventBridge.send(
+        new PutRuleCommand({
+          Name: ruleName,
+          EventBusName: names.busName,
+          Description: route.description.slice(0, 512),
+          EventPattern: JSON.stringify(eventPatternFor(route, names.source)),
+          State: 'ENABLED',
+        }),
+      );
+      await eventBridge.send(
+        new PutTargetsCommand({
+          Rule: ruleName,
+          EventBusName: names.busName,
+          Targets: [{ Id: 'local-view', Arn: queueArn }],
+        }),
+      );
+      routeQueues.push({ routeId: route.id, ruleName, queueUrl });
+    }
+    return { tokenSecretId, quarantineQueueUrl, routeQueues };
+  } finally {
+    for (const client of [eventBridge, dynamoDb, secrets, sqs, s3]) client.destroy();
+  }
+}
+
+async function putSecret(client: SecretsManagerClient, name: string, value: string): Promise<string> {
+  try {
+    const created = await client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+    return created.ARN ?? name;
+  } catch (error) {
+    if (!(error instanceof ResourceExistsException)) throw error;
+    const updated = await client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
+    return updated.ARN ?? name;
+  }
+}
+
+export async function createQueue(client: SQSClient, name: string): Promise<string> {
+  const output = await client.send(new CreateQueueCommand({ QueueName: name }));
+  if (!output.QueueUrl) throw new Error(`CreateQueue returned no URL for ${name}`);
+  return output.QueueUrl;
+}
+
+export async function queueArnOf(client: SQSClient, queueUrl: string): Promise<string> {
+  const output = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const arn = output.Attributes?.QueueArn;
+  if (!arn) throw new Error(`No QueueArn for ${queueUrl}`);
+  return arn;
+}
+
+async function ignore<T>(
+  promise: Promise<T>,
+  // biome-ignore lint/suspicious/noExplicitAny: SDK exception constructors take one options object of their own type
+  exception: new (...args: any[]) => Error,
+): Promise<T | undefined> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (error instanceof exception) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * `npm start`: the whole bridge on this machine. Starts moto_server (unless an endpoint is given), creates the
+ * bus, table, secret, queues, bucket and route rules on it, serves the real Lambda handlers over HTTP with
+ * Function URL semantics, and shows routed events as they happen. Ctrl-C stops everything it started.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import { routes } from '../config/routes';
+import type { FunctionUrlHandler } from './function-url';
+import { followRoutes, formatRoutedEvent } from './live-view';
+import { EmulatorNotFoundError, emulatorEnvironment, type MotoServer, startMoto } from './moto';
+import { clientConfig, defaultLocalNames, provisionLocal } from './provision';
+import { createLocalServer, listen } from './server';
+
+const USAGE = `Usage: npm start -- [options]
+
+  --port <n>            HTTP port on 127.0.0.1 (env PORT, default 3000; 0 picks a free one)
+  --token <t>           ingest token Auth0 must send (env INGEST_TOKEN, default: a new random one)
+  --aws-endpoint <url>  use this AWS emulator and start none (env AWS_ENDPOINT_URL)
+  --bus-name <name>     event bus name (env BUS_NAME, default auth0-events)
+  --region <r>          AWS region (env AWS_REGION, default us-east-1)
+  --verbose             show the handlers' own JSON logs (info level)
+  --help                this text`;
+
+interface Options {
+  readonly port: number;
+  readonly token: string;
+  readonly awsEndpoint?: string;
+  readonly busName: string;
+  readonly region: string;
+  readonly verbose: boolean;
+}
+
+function readOptions(argv: string[]): Options | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      token: { type: 'string' },
+      'aws-endpoint': { type: 'string' },
+      'bus-name': { type: 'string' },
+      region: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return undefined;
+  const port = Number(values.port ?? process.env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(
+      `--port must be a port number from 0 to 65535, got ${JSON.stringify(values.port ?? process.env.PORT)}`,
+    );
+  }
+  const awsEndpoint = values['aws-endpoint'] ?? process.env.AWS_ENDPOINT_URL;
+  return {
+    port,
+    token: values.token ?? process.env.INGEST_TOKEN ?? randomBytes(24).toString('base64url'),
+    ...(awsEndpoint ? { awsEndpoint } : {}),
+    busName: values['bus-name'] ?? process.env.BUS_NAME ?? 'auth0-events',
+    region: values.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    verbose: values.verbose,
+  };
+}
+
+async function main(): Promise<void> {
+  const options = readOptions(process.argv.slice(2));
+  if (!options) {
+    console.log(USAGE);
+    return;
+  }
+  const stack: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stack.reverse()) await stop().catch(() => undefined);
+  };
+
+  let moto: MotoServer | undefined;
+  if (!options.awsEndpoint) {
+    console.log('Starting moto_server (local AWS emulator)…');
+    moto = await startMoto();
+    stack.push(() => (moto as MotoServer).stop());
+  }
+  const endpoint = options.awsEndpoint ?? (moto as MotoServer).endpoint;
+  try {
+    const names = defaultLocalNames(options.busName, process.env.EVENT_SOURCE ?? 'auth0.logs');
+    const aws = { endpoint, region: options.region };
+    const resources = await provisionLocal(aws, names, routes, options.token);
+
+    Object.assign(process.env, emulatorEnvironment(endpoint, options.region), {
+      BUS_NAME: names.busName,
+      EVENT_SOURCE: names.source,
+      TOKEN_SECRET_ID: resources.tokenSecretId,
+      DEDUP_TABLE_NAME: names.dedupTableName,
+      QUARANTINE_QUEUE_URL: resources.quarantineQueueUrl,
+      CLAIM_CHECK_BUCKET: names.claimCheckBucket,
+      POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'WARN',
+      POWERTOOLS_METRICS_DISABLED: options.verbose ? 'false' : 'true',
+    });
+    // Imported only now: the handler reads its configuration and creates its clients at load, as in Lambda.
+    const { handler } = await import('../lambdas/ingest/handler');
+    const ingest: FunctionUrlHandler = async (event, context) => {
+      const result = (await handler(event, context)) as APIGatewayProxyResultV2;
+      if (typeof result === 'object' && result.statusCode)
+        console.log(`  ingest ${result.statusCode} ${result.body ?? ''}`);
+      return result;
+    };
+
+    const server = createLocalServer({ ingest }, (line) => options.verbose && console.log(line));
+    const port = await listen(server, options.port).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE')
+        throw new Error(`Port ${options.port} is in use; pick another with --port <n>.`);
+      throw error;
+    });
+    stack.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    const sqs = new SQSClient(clientConfig(aws));
+    const liveView = new AbortController();
+    stack.push(async () => {
+      liveView.abort();
+      sqs.destroy();
+    });
+    const url = `http://127.0.0.1:${port}/`;
+    console.log(
+      [
+        '',
+        'Auth0 Event Bridge is running locally.',
+        `  Ingest URL     ${url}`,
+        `  Token          ${options.token}`,
+        `  AWS endpoint   ${endpoint}${moto ? ' (moto_server, started by npm start)' : ''}`,
+        `  Event bus      ${names.busName} (source ${names.source})`,
+        `  Routes         ${resources.routeQueues.map((q) => q.routeId).join(', ')}`,
+        '',
+        'Send Auth0 log entries, for example:',
+        `  curl -s -X POST ${url} -H 'Authorization: Bearer ${options.token}' -H 'Content-Type: application/json' \\`,
+        `    -d '[{"log_id":"90020240101000000000000000000000000000000000000000000001","data":{"type":"f","date":"2026-01-01T00:00:00.000Z","description":"Wrong password","user_name":"jane@example.com","ip":"203.0.113.7"}}]'`,
+        '',
+        'Routed events appear below. Ctrl-C stops everything.',
+        '',
+      ].join('\n'),
+    );
+    const following = followRoutes(
+      sqs,
+      resources.routeQueues,
+      (event) => console.log(formatRoutedEvent(event)),
+      liveView.signal,
+    );
+
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    console.log('\nStopping…');
+    await stopAll();
+    await following;
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(
+    error instanceof EmulatorNotFoundError ? error.message : `npm start failed: ${(error as Error).message}`,
+  );
+  process.exitCode = 1;
+});

@@ -20,7 +20,10 @@ import type { IngestPorts } from './ports';
 
 const config = loadIngestConfig();
 const logger = new Logger({ serviceName: 'auth0-event-bridge-ingest' });
-const metrics = new Metrics({ namespace: 'Auth0EventBridge', serviceName: 'ingest' });
+const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Auth0EventBridge',
+  serviceName: 'ingest',
+});
 
 const claimChecks = new S3ClaimCheckStore(s3, config.claimCheckBucket);
 const ports: IngestPorts = {

@@ -6,6 +6,7 @@ export interface IngestConfig {
   readonly settings: IngestSettings;
   readonly tokenSecretId: string;
   readonly tokenCacheSeconds: number;
+  readonly tokenRefreshIntervalSeconds: number;
   readonly dedupTableName: string;
   readonly dedupTtlSeconds: number;
   readonly dedupLeaseSeconds: number;
@@ -33,6 +34,7 @@ export function loadIngestConfig(): IngestConfig {
     },
     tokenSecretId: requireEnv('TOKEN_SECRET_ID'),
     tokenCacheSeconds: positiveIntFromEnv('TOKEN_CACHE_SECONDS', 300),
+    tokenRefreshIntervalSeconds: positiveIntFromEnv('TOKEN_REFRESH_INTERVAL_SECONDS', 30),
     dedupTableName: requireEnv('DEDUP_TABLE_NAME'),
     dedupTtlSeconds: positiveIntFromEnv('DEDUP_TTL_DAYS', DEFAULT_DEDUP_TTL_DAYS) * 86_400,
     dedupLeaseSeconds: positiveIntFromEnv('DEDUP_LEASE_SECONDS', 120),

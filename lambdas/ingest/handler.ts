@@ -30,6 +30,7 @@ const ports: IngestPorts = {
   tokens: new SecretTokenSource(secretsManager, {
     secretId: config.tokenSecretId,
     cacheSeconds: config.tokenCacheSeconds,
+    minRefreshIntervalMs: config.tokenRefreshIntervalSeconds * 1000,
   }),
   dedup: new DynamoDbDedupStore(dynamoDb, {
     tableName: config.dedupTableName,

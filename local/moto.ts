@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 
 /** A running moto_server this process started, on a loopback port of its own. */
 export interface MotoServer {
@@ -26,6 +27,19 @@ export function isMotoInstalled(command = 'moto_server'): boolean {
   return spawnSync(command, ['--help'], { stdio: 'ignore' }).status === 0;
 }
 
+const LAUNCHER = fileURLToPath(new URL('./moto-launcher.py', import.meta.url));
+
+/**
+ * How to start moto: through `moto-launcher.py` (moto_server plus a parser cache that makes rule delivery
+ * about 25 times faster) when python3 can import moto, else the plain `moto_server` command.
+ */
+function motoCommand(command?: string): [string, string[]] | undefined {
+  if (command) return isMotoInstalled(command) ? [command, []] : undefined;
+  const canLaunch = spawnSync('python3', ['-c', 'import moto.server, jsonpath_ng.ext'], { stdio: 'ignore' });
+  if (canLaunch.status === 0) return ['python3', [LAUNCHER]];
+  return isMotoInstalled() ? ['moto_server', []] : undefined;
+}
+
 /** A free TCP port on 127.0.0.1, chosen by the kernel. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -48,11 +62,12 @@ export function freePort(): Promise<number> {
 export async function startMoto(
   options: { command?: string; readyTimeoutMs?: number } = {},
 ): Promise<MotoServer> {
-  const command = options.command ?? 'moto_server';
-  if (!isMotoInstalled(command)) throw new EmulatorNotFoundError();
+  const found = motoCommand(options.command);
+  if (!found) throw new EmulatorNotFoundError();
+  const [command, prefix] = found;
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const child = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], {
+    const child = spawn(command, [...prefix, '-H', '127.0.0.1', '-p', String(port)], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';

@@ -1,0 +1,74 @@
+/**
+ * Local mode for the Action Modules registry: creates its table and artifact bucket on an emulator (reusing
+ * them when they exist) and returns the environment the management handler reads at load.
+ */
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { MODULES_TABLE_KEYS } from '../lambdas/modules/adapters/dynamodb-store';
+import { type AwsTarget, clientConfig } from './provision';
+
+export interface LocalModulesNames {
+  readonly tableName: string;
+  readonly artifactsBucket: string;
+  readonly secretsPrefix: string;
+}
+
+/** Names derived from the local bus name, like the ingest resources' names. */
+export function defaultModulesNames(busName: string): LocalModulesNames {
+  return {
+    tableName: `${busName}-modules`,
+    artifactsBucket: `${busName}-module-artifacts`.toLowerCase().slice(0, 63),
+    secretsPrefix: busName,
+  };
+}
+
+/** The environment `lambdas/modules/handler.ts` needs, besides the emulator's own (`emulatorEnvironment`). */
+export interface ModulesEnvironment {
+  readonly MODULES_TABLE_NAME: string;
+  readonly MODULE_ARTIFACTS_BUCKET: string;
+  readonly MODULE_SECRETS_PREFIX: string;
+  readonly [name: string]: string;
+}
+
+/** Creates the registry's table and bucket unless they exist; idempotent. */
+export async function provisionModulesLocal(
+  aws: AwsTarget,
+  names: LocalModulesNames,
+): Promise<ModulesEnvironment> {
+  const config = clientConfig(aws);
+  const dynamoDb = new DynamoDBClient(config);
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
+  try {
+    try {
+      await dynamoDb.send(
+        new CreateTableCommand({
+          TableName: names.tableName,
+          KeySchema: [
+            { AttributeName: MODULES_TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+            { AttributeName: MODULES_TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+          ],
+          AttributeDefinitions: [
+            { AttributeName: MODULES_TABLE_KEYS.partitionKey, AttributeType: 'S' },
+            { AttributeName: MODULES_TABLE_KEYS.sortKey, AttributeType: 'S' },
+          ],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: names.artifactsBucket }));
+    } catch (error) {
+      if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
+    }
+  } finally {
+    dynamoDb.destroy();
+    s3.destroy();
+  }
+  return {
+    MODULES_TABLE_NAME: names.tableName,
+    MODULE_ARTIFACTS_BUCKET: names.artifactsBucket,
+    MODULE_SECRETS_PREFIX: names.secretsPrefix,
+  };
+}

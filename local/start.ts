@@ -66,6 +66,13 @@ function readOptions(argv: string[]): Options | undefined {
 }
 
 async function main(): Promise<void> {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < 22) {
+    throw new Error(
+      `Node.js ${process.versions.node} is too old: the handlers run on Node.js 22, as Lambda's nodejs22.x does. ` +
+        'On Linux x64, `npm ci` installs it under node_modules/.bin; elsewhere install Node.js 22 or later.',
+    );
+  }
   const options = readOptions(process.argv.slice(2));
   if (!options) {
     console.log(USAGE);

@@ -12,8 +12,14 @@ import {
   type RoutableCategory,
 } from '../../lambdas/shared/log-types';
 
-/** Settings every target shares. EventBridge retries for up to `maxEventAge`, then uses the target's DLQ. */
+/** Settings every target shares. EventBridge retries for up to `maxEventAge`, then uses the route's DLQ. */
 export interface TargetRetry {
+  /**
+   * Names the target within its route (letters, digits, dashes). The CDK stack derives the construct id of a
+   * created queue, topic or log group from it, so set it before reordering targets of the same type.
+   * @default the target type, numbered from the second target of that type on (`queue`, `queue-2`, …)
+   */
+  readonly id?: string;
   /** @default 185 (the EventBridge maximum) */
   readonly retryAttempts?: number;
   /** @default 24 (the EventBridge maximum) */
@@ -37,7 +43,7 @@ export interface SnsTarget extends TargetRetry {
   readonly topicArn?: string;
 }
 
-/** A CloudWatch Logs group: the one named, or a new one `/auth0-event-bridge/<route id>`. */
+/** A CloudWatch Logs group: the one named, or a new one `/aws/events/<bus name>/<route id>`. */
 export interface LogsTarget extends TargetRetry {
   readonly type: 'logs';
   readonly logGroupName?: string;

@@ -10,6 +10,7 @@ import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { routes } from '../config/routes';
 import type { FunctionUrlHandler } from './function-url';
 import { followRoutes, formatRoutedEvent } from './live-view';
+import { defaultModulesNames, provisionModulesLocal, startSerializingProxy } from './modules';
 import { EmulatorNotFoundError, emulatorEnvironment, type MotoServer, startMoto } from './moto';
 import { clientConfig, defaultLocalNames, provisionLocal } from './provision';
 import { createLocalServer, listen } from './server';
@@ -94,8 +95,13 @@ async function main(): Promise<void> {
     const names = defaultLocalNames(options.busName, process.env.EVENT_SOURCE ?? 'auth0.logs');
     const aws = { endpoint, region: options.region };
     const resources = await provisionLocal(aws, names, routes, options.token);
+    const modulesEnvironment = await provisionModulesLocal(aws, defaultModulesNames(names.busName));
+    // moto applies concurrent DynamoDB writes without locking; DynamoDB itself is atomic (see local/modules.ts).
+    const dynamoDbProxy = await startSerializingProxy(endpoint);
+    stack.push(() => dynamoDbProxy.close());
 
-    Object.assign(process.env, emulatorEnvironment(endpoint, options.region), {
+    Object.assign(process.env, emulatorEnvironment(endpoint, options.region), modulesEnvironment, {
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoDbProxy.endpoint,
       BUS_NAME: names.busName,
       EVENT_SOURCE: names.source,
       TOKEN_SECRET_ID: resources.tokenSecretId,
@@ -114,7 +120,14 @@ async function main(): Promise<void> {
       return result;
     };
 
-    const server = createLocalServer({ ingest }, (line) => options.verbose && console.log(line));
+    const { handler: management } = await import('../lambdas/modules/handler');
+    const { stopEsbuild } = await import('../lambdas/modules/adapters/esbuild-builder');
+    stack.push(async () => stopEsbuild());
+
+    const server = createLocalServer(
+      { ingest, management: management as unknown as FunctionUrlHandler },
+      (line) => options.verbose && console.log(line),
+    );
     const port = await listen(server, options.port).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE')
         throw new Error(`Port ${options.port} is in use; pick another with --port <n>.`);
@@ -138,6 +151,7 @@ async function main(): Promise<void> {
         `  AWS endpoint   ${endpoint}${moto ? ' (moto_server, started by npm start)' : ''}`,
         `  Event bus      ${names.busName} (source ${names.source})`,
         `  Routes         ${resources.routeQueues.map((q) => q.routeId).join(', ')}`,
+        `  Modules API    ${url}api/v2/actions/modules   (npm run a0bridge -- modules --help)`,
         '',
         'Send Auth0 log entries, for example:',
         `  curl -s -X POST ${url} -H 'Authorization: Bearer ${options.token}' -H 'Content-Type: application/json' \\`,

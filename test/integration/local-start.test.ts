@@ -66,6 +66,10 @@ describe('npm start', () => {
     running = new LocalStart(['--port', '0', '--token', 'local-start-token']);
     const [, endpoint] = await running.waitFor(/AWS endpoint\s+(http:\/\/127\.0\.0\.1:\d+) \(moto_server/);
     await postAndSeeRouted(running, 'local-start-token', 'local-start-1');
+    const [, modulesUrl] = await running.waitFor(/Modules API\s+(\S+)/);
+    const modules = await fetch(modulesUrl ?? '');
+    expect(modules.status).toBe(200);
+    expect(await modules.json()).toMatchObject({ modules: [] });
 
     expect(await running.interrupt()).toBe(0);
     await expect(fetch(`${endpoint}/moto-api/`)).rejects.toThrow();

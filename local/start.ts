@@ -168,9 +168,11 @@ async function main(): Promise<void> {
       liveView.signal,
     );
 
+    // Ctrl-C reaches every process of the terminal's group, and tsx relays it once more: listen to every
+    // signal (a second one would otherwise kill the process halfway through stopping) and act on the first.
     await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
+      process.on('SIGINT', () => resolve());
+      process.on('SIGTERM', () => resolve());
     });
     console.log('\nStopping…');
     await stopAll();

@@ -1,10 +1,11 @@
-import { Annotations, Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { routes as configuredRoutes } from '../config/routes';
 import { Auth0EventBus, DEFAULT_ARCHIVE_RETENTION_DAYS } from './bus';
 import { DEFAULT_CLAIM_CHECK_RETENTION_DAYS, Ingest } from './ingest';
+import { ModuleRegistry } from './module-registry';
 import { Operations } from './operations';
 import { Routes } from './routes';
 import type { RouteDefinition } from './routes/route-model';
@@ -106,6 +107,11 @@ export interface Auth0EventBridgeStackProps extends StackProps {
    * @default the bus name
    */
   readonly schemaRegistryName?: string;
+  /**
+   * Action Module secrets are named `<modulesSecretsPrefix>/modules/<module id>` in Secrets Manager.
+   * @default the bus name
+   */
+  readonly modulesSecretsPrefix?: string;
 }
 
 /**
@@ -118,6 +124,7 @@ export class Auth0EventBridgeStack extends Stack {
   public readonly routes: Routes;
   public readonly schema: LogEventSchema;
   public readonly operations: Operations;
+  public readonly modules: ModuleRegistry;
 
   public constructor(scope: Construct, id: string, props: Auth0EventBridgeStackProps = {}) {
     super(scope, id, {
@@ -179,10 +186,12 @@ export class Auth0EventBridgeStack extends Stack {
       eventSource,
     });
 
-    // Issue 4 goes here: the Action Modules registry, e.g.
-    //   this.modules = new ModuleRegistry(this, 'Modules', { eventBus, removalPolicy: dataRemovalPolicy });
-    // then, after Operations below, alarm on what it adds:
-    //   this.operations.alarmOnQueueDepth('ModulesDeadLetters', 'modules-dlq', this.modules.deadLetterQueue, '…');
+    this.modules = new ModuleRegistry(this, 'Modules', {
+      secretsPrefix: props.modulesSecretsPrefix ?? busName,
+      logRetention: props.logRetention,
+      metricsNamespace: this.ingest.metricsNamespace,
+      removalPolicy: dataRemovalPolicy,
+    });
 
     const alarmTopic =
       props.alarmTopic ??
@@ -196,6 +205,13 @@ export class Auth0EventBridgeStack extends Stack {
       alarmEmail: props.alarmEmail,
       removalPolicy: dataRemovalPolicy,
     });
+
+    this.operations.addAlarm(
+      'ModulesErrors',
+      'modules-errors',
+      this.modules.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'The Action Modules management function threw: a request failed with 502. Read its log group.',
+    );
 
     this.addOutputs();
   }
@@ -232,6 +248,11 @@ export class Auth0EventBridgeStack extends Stack {
       'ReplayCommand',
       `aws events start-replay --region ${Aws.REGION} --replay-name auth0-replay-<name> --event-source-arn ${this.bus.archive.archiveArn} --destination Arn=${eventBus.eventBusArn} --event-start-time <from, ISO 8601> --event-end-time <to, ISO 8601>`,
       'Replays a time window from the archive onto the bus (starts after about 10 minutes, not in order)',
+    );
+    output(
+      'ModulesApiUrl',
+      `${this.modules.functionUrl.url}api/v2/actions/modules`,
+      'Action Modules management API (AWS_IAM auth: a0bridge modules … --endpoint <this URL without the path>)',
     );
     output('DashboardName', this.operations.dashboard.dashboardName, 'The CloudWatch dashboard');
     output(

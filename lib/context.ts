@@ -39,6 +39,10 @@ export const CONTEXT_KEYS = {
   alarmEmail: { kind: 'string', help: 'email address notified by the alarms' },
   alarmTopicArn: { kind: 'string', help: 'existing SNS topic notified by the alarms' },
   schemaRegistryName: { kind: 'string', help: 'schema registry name (default: the bus name)' },
+  modulesSecretsPrefix: {
+    kind: 'string',
+    help: 'Action Module secrets are named <prefix>/modules/<id> (default: the bus name)',
+  },
 } as const satisfies Record<string, { kind: Kind; help: string }>;
 
 export type ContextKey = keyof typeof CONTEXT_KEYS;
@@ -89,6 +93,7 @@ export function settingsFromContext(node: Node): AppSettings {
       alarmEmail: string('alarmEmail'),
       alarmTopicArn: string('alarmTopicArn'),
       schemaRegistryName: string('schemaRegistryName'),
+      modulesSecretsPrefix: string('modulesSecretsPrefix'),
     },
   };
 }

@@ -20,7 +20,10 @@ import { ModuleRegistry } from './registry';
 
 const config = loadModulesConfig();
 const logger = new Logger({ serviceName: 'auth0-event-bridge-modules' });
-const metrics = new Metrics({ namespace: 'Auth0EventBridge', serviceName: 'modules' });
+const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Auth0EventBridge',
+  serviceName: 'modules',
+});
 
 const npm = pacoteOptions({ timeoutMs: config.npmTimeoutMs });
 const registry = new ModuleRegistry(

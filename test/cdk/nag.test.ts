@@ -133,6 +133,11 @@ describe('cdk-nag AwsSolutions', () => {
         'Ingest/FunctionRole/DefaultPolicy AwsSolutions-IAM5[Resource::<bucket>/quarantine/*]',
         'Ingest/QuarantineQueue AwsSolutions-SQS3',
         'Ingest/TokenSecret AwsSolutions-SMG4',
+        'Modules/ArtifactsBucket AwsSolutions-S1',
+        'Modules/Function AwsSolutions-L1',
+        'Modules/FunctionRole/DefaultPolicy AwsSolutions-IAM5[Action::s3:Abort*]',
+        'Modules/FunctionRole/DefaultPolicy AwsSolutions-IAM5[Resource::<bucket>/modules/artifacts/*]',
+        'Modules/FunctionRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:auth0-events/modules/*]',
         // Routes whose targets include no created queue: their DLQ is no queue's redrive target.
         ...['a', 'b', 'f', 'l', 't'].map((route) => `Routes/${route}/DeadLetterQueue AwsSolutions-SQS3`),
       ].sort(),

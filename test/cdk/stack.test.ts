@@ -71,7 +71,8 @@ describe('Auth0EventBridgeStack with defaults', () => {
     });
 
     it('is reached through a Function URL with auth type NONE (Auth0 sends the token)', () => {
-      synth.template.resourceCountIs('AWS::Lambda::Url', 1);
+      // The other URL is the Action Modules API's, which takes AWS_IAM (module-registry.test.ts).
+      synth.template.resourceCountIs('AWS::Lambda::Url', 2);
       synth.template.hasResourceProperties('AWS::Lambda::Url', {
         AuthType: 'NONE',
         InvokeMode: 'BUFFERED',
@@ -99,8 +100,14 @@ describe('Auth0EventBridgeStack with defaults', () => {
   });
 
   describe('least privilege', () => {
-    const statementsOf = (template: Synthesized['template']) =>
+    /** Statements of the policies on roles whose logical id starts with `rolePrefix` (all roles by default). */
+    const statementsOf = (template: Synthesized['template'], rolePrefix = '') =>
       Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((policy) =>
+          ((policy as Resource).Properties.Roles as { Ref: string }[]).some(({ Ref }) =>
+            Ref.startsWith(rolePrefix),
+          ),
+        )
         .flatMap(
           (policy) =>
             (policy as Resource).Properties.PolicyDocument as { Statement: Record<string, unknown>[] },
@@ -109,7 +116,7 @@ describe('Auth0EventBridgeStack with defaults', () => {
     const actionsOf = (statement: Record<string, unknown>) => [statement.Action].flat() as string[];
 
     it('grants PutEvents on the bus, the dedup writes on the table and the token read on the secret, nothing wider', () => {
-      const statements = statementsOf(synth.template);
+      const statements = statementsOf(synth.template, 'IngestFunctionRole');
       const scoped: [RegExp, unknown][] = [
         [/^events:/, { 'Fn::GetAtt': [ids.bus, 'Arn'] }],
         [/^dynamodb:/, { 'Fn::GetAtt': [ids.table, 'Arn'] }],
@@ -134,7 +141,9 @@ describe('Auth0EventBridgeStack with defaults', () => {
     });
 
     it('limits S3 writes to the claim-check and quarantine prefixes of its bucket', () => {
-      const s3 = statementsOf(synth.template).filter((s) => actionsOf(s).includes('s3:PutObject'));
+      const s3 = statementsOf(synth.template, 'IngestFunctionRole').filter((s) =>
+        actionsOf(s).includes('s3:PutObject'),
+      );
       expect(s3).toHaveLength(1);
       expect(s3[0]?.Resource).toEqual(
         ['claim-check/*', 'quarantine/*'].map((prefix) => ({

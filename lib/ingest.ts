@@ -142,7 +142,7 @@ export class Ingest extends Construct {
     Validations.of(tokenSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'The token is shared with Auth0 (pasted into the log stream settings), so an automatic rotation would lock Auth0 out until someone updates the stream. It is rotated by hand without downtime: the function accepts "token" and "previous_token" at once (docs/deploy.md).',
+        'The token is shared with Auth0 (pasted into the log stream settings), so an automatic rotation would lock Auth0 out until someone updates the stream. It is rotated by hand without downtime: the function accepts "token" and "previous_token" at once (README, "The token").',
     });
     this.tokenSecret = tokenSecret;
 

@@ -57,8 +57,8 @@ describe('app context (npx cdk deploy -c key=value)', () => {
     ).not.toThrow();
   });
 
-  it('reads only keys that docs/deploy.md documents', () => {
-    const docs = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
+  it('reads only keys that the README documents', () => {
+    const docs = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const key of Object.keys(CONTEXT_KEYS))
       expect(docs, key).toMatch(new RegExp(`^\\| \`${key}\` +\\|`, 'm'));
   });

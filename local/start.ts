@@ -168,8 +168,8 @@ async function main(): Promise<void> {
       liveView.signal,
     );
 
-    // Ctrl-C reaches every process of the terminal's group, and tsx relays it once more: listen to every
-    // signal (a second one would otherwise kill the process halfway through stopping) and act on the first.
+    // Ctrl-C reaches every process of the terminal's group (npm relays it once more): listen to every signal,
+    // since a second one would otherwise kill the process halfway through stopping, and act on the first.
     await new Promise<void>((resolve) => {
       process.on('SIGINT', () => resolve());
       process.on('SIGTERM', () => resolve());

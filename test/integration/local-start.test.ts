@@ -10,7 +10,8 @@ class LocalStart {
 
   public constructor(args: string[]) {
     // Its own process group, so that Ctrl-C can be sent to the whole group as a terminal does.
-    this.child = spawn('node_modules/.bin/tsx', ['local/start.ts', ...args], {
+    // The command of `npm start`, without npm around it.
+    this.child = spawn('node_modules/.bin/node', ['--import', 'tsx', 'local/start.ts', ...args], {
       env: { ...process.env, AWS_ENDPOINT_URL: '' },
       stdio: 'pipe',
       detached: true,

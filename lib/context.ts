@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { editDistance } from '../lambdas/shared/suggest';
 import type { Auth0EventBridgeStackProps } from './auth0-event-bridge-stack';
 import { InvalidPropsError } from './validation';
 
@@ -138,14 +139,5 @@ function looksLikeTypo(key: string, candidate: string): boolean {
   const b = candidate.toLowerCase();
   if (a === b) return true;
   if (Math.min(a.length, b.length) < 5) return false;
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return (previous[b.length] ?? Infinity) <= 2;
+  return editDistance(a, b) <= 2;
 }

@@ -1,17 +1,8 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, type ITableV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import {
-  Architecture,
-  FunctionUrlAuthType,
-  type IFunction,
-  type IFunctionUrl,
-  InvokeMode,
-  Runtime,
-} from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { FunctionUrlAuthType, type IFunction, type IFunctionUrl, InvokeMode } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   BlockPublicAccess,
   Bucket,
@@ -29,7 +20,7 @@ import {
   DEFAULT_PUT_EVENTS_MAX_BYTES,
   DEFAULT_SOURCE,
 } from '../lambdas/ingest/config';
-import { projectPath } from './paths';
+import { createBridgeFunction } from './bridge-function';
 import { checkInteger, InvalidPropsError } from './validation';
 
 export const DEFAULT_METRICS_NAMESPACE = 'Auth0EventBridge';
@@ -190,32 +181,16 @@ export class Ingest extends Construct {
     });
     this.claimCheckBucket = claimCheckBucket;
 
-    const logGroup = new LogGroup(this, 'FunctionLogs', {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy,
-    });
-    // An own role with a log-group-scoped grant instead of AWSLambdaBasicExecutionRole, whose log actions
-    // apply to every log group in the account.
-    const role = new Role(this, 'FunctionRole', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Auth0 log stream ingest function',
-    });
-    logGroup.grantWrite(role);
-
-    const fn = new NodejsFunction(this, 'Function', {
+    const { function: fn, role } = createBridgeFunction(this, {
+      entry: 'lambdas/ingest/handler.ts',
       description:
         'Receives Auth0 Custom Webhook log stream batches and publishes each record once to EventBridge',
-      entry: projectPath('lambdas', 'ingest', 'handler.ts'),
-      handler: 'handler',
-      projectRoot: projectPath(),
-      depsLockFilePath: projectPath('package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
+      roleDescription: 'Auth0 log stream ingest function',
       memorySize: props.memorySize ?? 512,
       timeout: Duration.seconds(INGEST_TIMEOUT_SECONDS),
-      reservedConcurrentExecutions: props.reservedConcurrency,
-      role,
-      logGroup,
+      reservedConcurrency: props.reservedConcurrency,
+      logRetention: props.logRetention,
+      removalPolicy,
       environment: {
         BUS_NAME: props.eventBus.eventBusName,
         EVENT_SOURCE: props.eventSource ?? DEFAULT_SOURCE,
@@ -229,28 +204,7 @@ export class Ingest extends Construct {
         MAX_BODY_BYTES: String(props.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
         PUT_EVENTS_MAX_BYTES: String(props.putEventsMaxBytes ?? DEFAULT_PUT_EVENTS_MAX_BYTES),
         POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
-        NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        platform: 'node',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // The runtime ships an SDK, but bundling ours pins the version the tests ran against.
-        bundleAwsSDK: true,
-        externalModules: [],
-        mainFields: ['module', 'main'],
-        // CommonJS dependencies call require(); ESM output has none unless the bundle defines it.
-        banner:
-          "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-      },
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Pinned to nodejs22.x on purpose: the handler is built and tested on Node 22 (the project runtime); moving to a newer runtime is a deliberate upgrade with its own test run.',
     });
     this.function = fn;
 

@@ -1,16 +1,8 @@
 import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, type ITableV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import {
-  Architecture,
-  FunctionUrlAuthType,
-  type IFunction,
-  type IFunctionUrl,
-  InvokeMode,
-  Runtime,
-} from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { FunctionUrlAuthType, type IFunction, type IFunctionUrl, InvokeMode } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   BlockPublicAccess,
   Bucket,
@@ -21,7 +13,7 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { MODULES_TABLE_KEYS } from '../lambdas/modules/adapters/dynamodb-store';
-import { projectPath } from './paths';
+import { createBridgeFunction } from './bridge-function';
 import { checkInteger, checkName } from './validation';
 
 /** Where built module versions are stored in the artifacts bucket (lambdas/modules/config.ts). */
@@ -112,57 +104,25 @@ export class ModuleRegistry extends Construct {
     });
     this.artifactsBucket = artifactsBucket;
 
-    const logGroup = new LogGroup(this, 'FunctionLogs', {
-      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy,
-    });
-    const role = new Role(this, 'FunctionRole', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Auth0 Action Modules management API',
-    });
-    logGroup.grantWrite(role);
-
-    const fn = new NodejsFunction(this, 'Function', {
+    const { function: fn, role } = createBridgeFunction(this, {
+      entry: 'lambdas/modules/handler.ts',
       description: "Serves Auth0's Action Modules management API: drafts, versions, secrets, builds",
-      entry: projectPath('lambdas', 'modules', 'handler.ts'),
-      handler: 'handler',
-      projectRoot: projectPath(),
-      depsLockFilePath: projectPath('package-lock.json'),
-      runtime: Runtime.NODEJS_22_X,
-      architecture: Architecture.ARM_64,
+      roleDescription: 'Auth0 Action Modules management API',
       memorySize: props.memorySize ?? 1024,
       // Publishing downloads npm packages and builds; a cold build starts esbuild's WebAssembly.
       timeout: Duration.seconds(TIMEOUT_SECONDS),
-      role,
-      logGroup,
+      logRetention: props.logRetention,
+      removalPolicy,
       environment: {
         MODULES_TABLE_NAME: table.tableName,
         MODULE_SECRETS_PREFIX: props.secretsPrefix,
         MODULE_ARTIFACTS_BUCKET: artifactsBucket.bucketName,
         MODULE_ARTIFACTS_PREFIX,
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'Auth0EventBridge',
-        NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        platform: 'node',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        bundleAwsSDK: true,
-        mainFields: ['module', 'main'],
-        // Installed beside the bundle, not bundled: esbuild-wasm loads its .wasm file and worker from its own
-        // package directory, and pacote reaches for files of its dependencies at run time.
-        nodeModules: ['esbuild-wasm', 'pacote'],
-        banner:
-          "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-      },
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Pinned to nodejs22.x on purpose: the registry and the module builds it makes (esbuild target node22) are tested on Node 22; moving to a newer runtime is a deliberate upgrade with its own test run.',
+      // esbuild-wasm loads its .wasm file and worker from its own package directory, and pacote reaches for
+      // files of its dependencies at run time: both are installed beside the bundle.
+      nodeModules: ['esbuild-wasm', 'pacote'],
     });
     this.function = fn;
 

@@ -4,13 +4,13 @@
  */
 import { DETAIL_TYPE } from '../../lambdas/ingest/event';
 import {
-  closestMatches,
   isKnownLogType,
   LOG_TYPES,
   type LogTypeCode,
   ROUTABLE_CATEGORIES,
   type RoutableCategory,
 } from '../../lambdas/shared/log-types';
+import { closestMatches } from '../../lambdas/shared/suggest';
 
 /** Settings every target shares. EventBridge retries for up to `maxEventAge`, then uses the route's DLQ. */
 export interface TargetRetry {

@@ -1,0 +1,92 @@
+import { type Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { projectPath } from './paths';
+
+export interface BridgeFunctionProps {
+  /** The handler file, relative to the project root, e.g. `lambdas/ingest/handler.ts`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly roleDescription: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly environment: Record<string, string>;
+  /**
+   * Retention of the function's log group.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  /** @default - not reserved */
+  readonly reservedConcurrency?: number;
+  /**
+   * Packages installed beside the bundle instead of bundled (they load files of their own at run time).
+   * @default - none
+   */
+  readonly nodeModules?: string[];
+}
+
+export interface BridgeFunction {
+  readonly function: NodejsFunction;
+  readonly role: IRole;
+}
+
+/**
+ * A handler of this project as Lambda runs it: Node.js 22 on arm64, one minified ESM bundle with source maps
+ * and the AWS SDK inside, a log group of its own, and a role that may write to that log group only. Creates
+ * `FunctionLogs`, `FunctionRole` and `Function` in `scope` (construct ids are a contract).
+ */
+export function createBridgeFunction(scope: Construct, props: BridgeFunctionProps): BridgeFunction {
+  const logGroup = new LogGroup(scope, 'FunctionLogs', {
+    retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+    removalPolicy: props.removalPolicy,
+  });
+  // An own role with a log-group-scoped grant instead of AWSLambdaBasicExecutionRole, whose log actions
+  // apply to every log group in the account.
+  const role = new Role(scope, 'FunctionRole', {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    description: props.roleDescription,
+  });
+  logGroup.grantWrite(role);
+
+  const fn = new NodejsFunction(scope, 'Function', {
+    description: props.description,
+    entry: projectPath(props.entry),
+    handler: 'handler',
+    projectRoot: projectPath(),
+    depsLockFilePath: projectPath('package-lock.json'),
+    runtime: Runtime.NODEJS_22_X,
+    architecture: Architecture.ARM_64,
+    memorySize: props.memorySize,
+    timeout: props.timeout,
+    reservedConcurrentExecutions: props.reservedConcurrency,
+    role,
+    logGroup,
+    environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+    bundling: {
+      format: OutputFormat.ESM,
+      target: 'node22',
+      platform: 'node',
+      minify: true,
+      sourceMap: true,
+      sourcesContent: false,
+      // The runtime ships an SDK, but bundling ours pins the version the tests ran against.
+      bundleAwsSDK: true,
+      externalModules: [],
+      mainFields: ['module', 'main'],
+      ...(props.nodeModules ? { nodeModules: props.nodeModules } : {}),
+      // CommonJS dependencies call require(); ESM output has none unless the bundle defines it.
+      banner:
+        "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+  });
+  Validations.of(fn).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason:
+      'Pinned to nodejs22.x on purpose: the handlers (and the module builds, esbuild target node22) are built and tested on Node 22, the project runtime; moving to a newer runtime is a deliberate upgrade with its own test run.',
+  });
+  return { function: fn, role };
+}

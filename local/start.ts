@@ -10,9 +10,10 @@ import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { routes } from '../config/routes';
 import type { FunctionUrlHandler } from './function-url';
 import { followRoutes, formatRoutedEvent } from './live-view';
-import { defaultModulesNames, provisionModulesLocal, startSerializingProxy } from './modules';
+import { defaultModulesNames, provisionModulesLocal } from './modules';
 import { EmulatorNotFoundError, emulatorEnvironment, type MotoServer, startMoto } from './moto';
 import { clientConfig, defaultLocalNames, provisionLocal } from './provision';
+import { startSerializingProxy } from './serializing-proxy';
 import { createLocalServer, listen } from './server';
 
 const USAGE = `Usage: npm start -- [options]
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
     const aws = { endpoint, region: options.region };
     const resources = await provisionLocal(aws, names, routes, options.token);
     const modulesEnvironment = await provisionModulesLocal(aws, defaultModulesNames(names.busName));
-    // moto applies concurrent DynamoDB writes without locking; DynamoDB itself is atomic (see local/modules.ts).
+    // moto applies concurrent DynamoDB writes without locking; DynamoDB itself is atomic (see local/serializing-proxy.ts).
     const dynamoDbProxy = await startSerializingProxy(endpoint);
     stack.push(() => dynamoDbProxy.close());
 

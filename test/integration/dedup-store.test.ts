@@ -3,23 +3,35 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbDedupStore } from '../../lambdas/ingest/adapters/dynamodb-dedup';
 import { clientConfig, defaultLocalNames, provisionLocal } from '../../local/provision';
+import { startSerializingProxy } from '../../local/serializing-proxy';
 import { emulator, uniqueName } from '../support/aws';
 
 const aws = emulator();
 const names = defaultLocalNames(uniqueName('it-dedup'));
-const client = DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(aws)));
 let now = Date.parse('2026-11-22T12:00:00Z');
-const store = new DynamoDbDedupStore(client, {
-  tableName: names.dedupTableName,
-  ttlSeconds: 7 * 86_400,
-  leaseSeconds: 120,
-  now: () => now,
-});
+let proxy: Awaited<ReturnType<typeof startSerializingProxy>>;
+let client: DynamoDBDocumentClient;
+let store: DynamoDbDedupStore;
 
 beforeAll(async () => {
   await provisionLocal(aws, names, [], 'unused-token');
+  // DynamoDB applies each conditional write atomically; moto does not under concurrency, so requests go
+  // through the same one-at-a-time proxy local mode uses (see local/serializing-proxy.ts).
+  proxy = await startSerializingProxy(aws.endpoint);
+  client = DynamoDBDocumentClient.from(
+    new DynamoDBClient(clientConfig({ ...aws, endpoint: proxy.endpoint })),
+  );
+  store = new DynamoDbDedupStore(client, {
+    tableName: names.dedupTableName,
+    ttlSeconds: 7 * 86_400,
+    leaseSeconds: 120,
+    now: () => now,
+  });
 });
-afterAll(() => client.destroy());
+afterAll(async () => {
+  client.destroy();
+  await proxy.close();
+});
 
 describe('DynamoDbDedupStore on DynamoDB (moto)', () => {
   it('lets exactly one of many concurrent claims on a log_id win', async () => {

@@ -11,8 +11,9 @@
 import { parseArgs } from 'node:util';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import type { FunctionUrlHandler } from '../../local/function-url';
-import { defaultModulesNames, provisionModulesLocal, startSerializingProxy } from '../../local/modules';
+import { defaultModulesNames, provisionModulesLocal } from '../../local/modules';
 import { emulatorEnvironment, startMoto } from '../../local/moto';
+import { startSerializingProxy } from '../../local/serializing-proxy';
 import { createLocalServer, listen } from '../../local/server';
 
 const { values } = parseArgs({ options: { port: { type: 'string', default: '3000' } } });

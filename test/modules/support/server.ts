@@ -7,8 +7,9 @@ import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { DynamoDbModuleStore } from '../../../lambdas/modules/adapters/dynamodb-store';
 import { SecretsManagerModuleSecrets } from '../../../lambdas/modules/adapters/secrets-manager-secrets';
 import type { FunctionUrlHandler } from '../../../local/function-url';
-import { defaultModulesNames, provisionModulesLocal, startSerializingProxy } from '../../../local/modules';
+import { defaultModulesNames, provisionModulesLocal } from '../../../local/modules';
 import { clientConfig } from '../../../local/provision';
+import { startSerializingProxy } from '../../../local/serializing-proxy';
 import { createLocalServer, listen } from '../../../local/server';
 import { emulator, uniqueName, useEmulatorEnvironment } from '../../support/aws';
 

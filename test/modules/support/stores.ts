@@ -5,8 +5,9 @@ import { DynamoDbModuleStore } from '../../../lambdas/modules/adapters/dynamodb-
 import { SecretsManagerModuleSecrets } from '../../../lambdas/modules/adapters/secrets-manager-secrets';
 import { draftFingerprint } from '../../../lambdas/modules/ids';
 import type { ModuleRecord } from '../../../lambdas/modules/model';
-import { defaultModulesNames, provisionModulesLocal, startSerializingProxy } from '../../../local/modules';
+import { defaultModulesNames, provisionModulesLocal } from '../../../local/modules';
 import { clientConfig } from '../../../local/provision';
+import { startSerializingProxy } from '../../../local/serializing-proxy';
 import { emulator, uniqueName } from '../../support/aws';
 
 /** A fresh registry table and secret prefix on moto, with the real adapters over it. */

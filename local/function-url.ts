@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
@@ -35,7 +36,9 @@ export function toFunctionUrlEvent(
   for (const [key, value] of url.searchParams)
     query[key] = query[key] === undefined ? value : `${query[key]},${value}`;
   const contentType = headers['content-type'] ?? '';
-  const isText = !headers['content-encoding'] && TEXT_TYPES.some((pattern) => pattern.test(contentType));
+  // Bytes that are not UTF-8 go base64-encoded, as binary does: decoding them here would lose them.
+  const isText =
+    !headers['content-encoding'] && TEXT_TYPES.some((pattern) => pattern.test(contentType)) && isUtf8(body);
   const now = new Date();
   return {
     version: '2.0',

@@ -79,18 +79,36 @@ export function toPointerDetail(detail: Auth0LogDetail, pointer: ClaimCheckPoint
   return { ...detail, data, claim_check: pointer };
 }
 
-/** Where a claim-checked detail is stored: by day, then by log_id, so a redelivery overwrites the same object. */
+/** S3 keys are at most 1024 UTF-8 bytes. */
+const MAX_S3_KEY_BYTES = 1024;
+
+/**
+ * Where a claim-checked detail is stored: by day, then by log_id, so a redelivery overwrites the same object.
+ * A log_id too long for an S3 key (once URI-encoded) is stored under its SHA-256 instead, still one key per id.
+ */
 export function claimCheckKey(logId: string, now: Date): string {
   const day = now.toISOString().slice(0, 10).replaceAll('-', '/');
-  return `claim-check/${day}/${encodeURIComponent(logId)}.json`;
+  const readable = `claim-check/${day}/${encodeURIComponent(logId)}.json`;
+  if (Buffer.byteLength(readable, 'utf8') <= MAX_S3_KEY_BYTES) return readable;
+  return `claim-check/${day}/sha256-${sha256Hex(logId)}.json`;
 }
 
 export function sha256Hex(body: string): string {
   return createHash('sha256').update(body, 'utf8').digest('hex');
 }
 
-function eventTime(date: unknown): Date | undefined {
+/** EventBridge takes `Time` as epoch seconds and refuses a whole request over one it cannot use. */
+const EARLIEST_EVENT_TIME_MS = Date.UTC(1970, 0, 1);
+const LATEST_EVENT_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * The record's `date` as the event time, when EventBridge can take it (1970 to 9999); otherwise none, and
+ * EventBridge stamps the event with the time of the PutEvents call. `detail.data.date` keeps the original.
+ */
+export function eventTime(date: unknown): Date | undefined {
   if (typeof date !== 'string') return undefined;
   const parsed = new Date(date);
-  return Number.isNaN(parsed.getTime()) ? undefined : parsed;
+  const ms = parsed.getTime();
+  if (Number.isNaN(ms) || ms < EARLIEST_EVENT_TIME_MS || ms > LATEST_EVENT_TIME_MS) return undefined;
+  return parsed;
 }

@@ -48,7 +48,8 @@ const ports: IngestPorts = {
 
 /** Lambda Function URL (payload format 2.0) entry point for Auth0's Custom Webhook log stream. */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
+  // The event holds the Authorization token and the records: never logged, whatever POWERTOOLS_LOGGER_LOG_EVENT says.
+  .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
   .use(logMetrics(metrics, { captureColdStartMetric: true }))
   .handler(async (event) => {
     const started = performance.now();

@@ -13,7 +13,7 @@ import {
   toEventEntry,
   toPointerDetail,
 } from './event';
-import { type BodyFormat, parseBody } from './parse';
+import { type BodyFormat, parseBody, UnparsedText } from './parse';
 import type { ClaimState, IngestPorts, QuarantinedRecord } from './ports';
 import { type EntryError, type Publishable, publishAll } from './publish';
 import { type IngestRequest, readBody } from './receive';
@@ -123,7 +123,8 @@ async function deliver(
     const result = validateElement(element, position);
     if (!result.ok) {
       const { reason, message, logId } = result;
-      quarantine.push({ reason, message, position, record: element, ...(logId ? { logId } : {}) });
+      const record = element instanceof UnparsedText ? element.text : element;
+      quarantine.push({ reason, message, position, record, ...(logId ? { logId } : {}) });
     } else if (unique.has(result.entry.logId)) stats.duplicates++;
     else unique.set(result.entry.logId, result.entry);
   });
@@ -256,25 +257,34 @@ async function sendToQuarantine(
   failures: Failure[],
 ): Promise<void> {
   if (records.length === 0) return;
+  let notStored: ReadonlyMap<number, string>;
   try {
-    await ports.quarantine.send(records, ports.newId?.() ?? randomUUID());
+    const failed = await ports.quarantine.send(records, ports.newId?.() ?? randomUUID());
+    notStored = new Map(failed.map(({ index, reason }) => [index, reason]));
   } catch (error) {
-    for (const record of records) {
+    notStored = new Map(records.map((_, index) => [index, describeError(error)]));
+  }
+  const stored: QuarantinedRecord[] = [];
+  records.forEach((record, index) => {
+    const reason = notStored.get(index);
+    if (reason === undefined) stored.push(record);
+    else
       failures.push({
         logId: record.logId ?? `position ${record.position}`,
-        reason: `quarantine failed: ${describeError(error)}`,
+        reason: `quarantine failed: ${reason}`,
       });
-    }
-    return;
-  }
-  stats.quarantined = records.length;
+  });
+  stats.quarantined = stored.length;
+  if (stored.length === 0) return;
   ports.logger.warn('Quarantined records', {
-    records: records
+    records: stored
       .slice(0, 20)
       .map(({ reason, message, logId, position }) => ({ reason, message, logId, position })),
   });
-  await ports.dedup.markQuarantined(rejectedIds).catch((error: unknown) => {
-    stats.dedupWriteFailures += rejectedIds.length;
+  const storedIds = new Set(stored.map(({ logId }) => logId));
+  const quarantinedIds = rejectedIds.filter((logId) => storedIds.has(logId));
+  await ports.dedup.markQuarantined(quarantinedIds).catch((error: unknown) => {
+    stats.dedupWriteFailures += quarantinedIds.length;
     ports.logger.error('Could not remember quarantined log_ids', { error: describeError(error) });
   });
 }

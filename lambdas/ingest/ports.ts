@@ -43,6 +43,10 @@ export type QuarantineReason =
   | 'missing_type'
   | 'missing_log_id'
   | 'invalid_log_id'
+  | 'invalid_json'
+  | 'invalid_unicode'
+  | 'too_deep'
+  | 'unrepresentable_number'
   | 'publish_rejected';
 
 export interface QuarantinedRecord {
@@ -58,9 +62,18 @@ export interface QuarantinedRecord {
   readonly record: unknown;
 }
 
+/** A quarantined record that could not be stored, by its index in the list sent. */
+export interface QuarantineFailure {
+  readonly index: number;
+  readonly reason: string;
+}
+
 export interface Quarantine {
-  /** Resolves only once every record is stored; throws otherwise. */
-  send(records: readonly QuarantinedRecord[], requestId: string): Promise<void>;
+  /**
+   * Stores each record on its own and resolves with those that could not be stored (none: all are safe).
+   * One record's failure never fails the others.
+   */
+  send(records: readonly QuarantinedRecord[], requestId: string): Promise<QuarantineFailure[]>;
 }
 
 export interface StoredObject {

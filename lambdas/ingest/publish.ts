@@ -93,6 +93,11 @@ export async function publishAll(
   return { accepted, rejected, failed, retries };
 }
 
+/**
+ * Sends one batch. When EventBridge refuses the request as a whole for its content (a ValidationException),
+ * nothing of it was published: the batch is split in halves and each sent again, down to the one entry at
+ * fault, which is rejected (and quarantined) on its own while its neighbours go through.
+ */
 async function sendBatch(
   batch: readonly Publishable[],
   sink: EventSink,
@@ -114,14 +119,32 @@ async function sendBatch(
       ];
     });
   } catch (error) {
-    const attempt = failure(
-      isRetryableRequestError(error),
-      true,
-      errorName(error),
-      (error as Error)?.message ?? '',
-    );
+    const code = errorName(error);
+    const message = (error as Error)?.message ?? '';
+    if (isContentRefusal(error)) {
+      if (batch.length === 1) return [[batch[0] as Publishable, failure(false, false, code, message)]];
+      const half = Math.ceil(batch.length / 2);
+      const [first, second] = await Promise.all([
+        sendBatch(batch.slice(0, half), sink),
+        sendBatch(batch.slice(half), sink),
+      ]);
+      return [...first, ...second];
+    }
+    const attempt = failure(isRetryableRequestError(error), true, code, message);
     return batch.map((item): [Publishable, Attempt] => [item, attempt]);
   }
+}
+
+/**
+ * A 400 that blames the request's content, not the caller's identity, permissions or the bus: sending the
+ * same entries again can never work, and some entry of them is at fault.
+ */
+export function isContentRefusal(error: unknown): boolean {
+  const candidate = error as { $metadata?: { httpStatusCode?: number }; name?: string };
+  if (candidate?.$metadata?.httpStatusCode !== 400 || !candidate.name) return false;
+  return /^(ValidationException|InvalidArgument|InvalidParameter\w*|SerializationException)$/.test(
+    candidate.name,
+  );
 }
 
 function failure(

@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import { HttpError } from '../shared/errors';
+import { decodeUtf8Losslessly } from './fidelity';
 
 /** The parts of a Function URL (payload format 2.0) request that ingest looks at. */
 export interface IngestRequest {
@@ -24,12 +25,12 @@ export function readBody(request: IngestRequest, maxBytes: number): string {
   const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   const looksGzipped = raw[0] === GZIP_MAGIC[0] && raw[1] === GZIP_MAGIC[1];
   if (encoding === 'gzip' || encoding === 'x-gzip' || looksGzipped) {
-    return gunzip(raw, maxBytes).toString('utf8');
+    return decodeUtf8Losslessly(gunzip(raw, maxBytes));
   }
   if (encoding !== 'identity' && encoding !== '') {
     throw new HttpError(415, `Content-Encoding "${encoding}" is not supported; send the body plain or gzip.`);
   }
-  return raw.toString('utf8');
+  return decodeUtf8Losslessly(raw);
 }
 
 function gunzip(raw: Buffer, maxBytes: number): Buffer {

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { inspectRecord } from './fidelity';
+import { UnparsedText } from './parse';
 import type { QuarantineReason } from './ports';
 
 /**
@@ -60,8 +62,11 @@ export type Validation =
       readonly logId?: string;
     };
 
-/** DynamoDB allows 2048 bytes for a partition key; Auth0 log ids are about 56 characters. */
-const MAX_LOG_ID_LENGTH = 1024;
+/**
+ * In UTF-8 bytes: DynamoDB allows 2048 for a partition key, S3 1024 for a whole key; Auth0 log ids are about
+ * 56 ASCII characters.
+ */
+export const MAX_LOG_ID_BYTES = 1024;
 
 /**
  * Decides whether one element of a body can be published. Elements are `{"log_id", "data": {…}}` entries
@@ -69,6 +74,7 @@ const MAX_LOG_ID_LENGTH = 1024;
  * A record is unusable only when it is not an object, has no type, or has no id.
  */
 export function validateElement(element: unknown, position: number): Validation {
+  if (element instanceof UnparsedText) return { ok: false, reason: element.reason, message: element.message };
   if (!isPlainObject(element)) {
     return {
       ok: false,
@@ -96,11 +102,30 @@ export function validateElement(element: unknown, position: number): Validation 
       message: `Entry ${position} has no "log_id" or "_id" string, so it cannot be deduplicated.`,
     };
   }
-  if (logId.length > MAX_LOG_ID_LENGTH) {
+  if (!logId.isWellFormed()) {
     return {
       ok: false,
       reason: 'invalid_log_id',
-      message: `Entry ${position} has a log_id of ${logId.length} characters; at most ${MAX_LOG_ID_LENGTH} are accepted.`,
+      message: `Entry ${position} has a log_id that is not well-formed Unicode (invalid UTF-8 or a lone surrogate).`,
+      logId,
+    };
+  }
+  const logIdBytes = Buffer.byteLength(logId, 'utf8');
+  if (logIdBytes > MAX_LOG_ID_BYTES) {
+    return {
+      ok: false,
+      reason: 'invalid_log_id',
+      message: `Entry ${position} has a log_id of ${logIdBytes} UTF-8 bytes; at most ${MAX_LOG_ID_BYTES} are accepted.`,
+      logId,
+    };
+  }
+  const problem = inspectRecord(element);
+  if (problem) {
+    return {
+      ok: false,
+      reason: problem.reason,
+      message: `Entry ${position} (log_id ${logId}): ${problem.message}`,
+      logId,
     };
   }
   if (typeof data.type !== 'string' || data.type.trim() === '') {

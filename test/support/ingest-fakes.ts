@@ -9,6 +9,7 @@ import type {
   PutOutcome,
   Quarantine,
   QuarantinedRecord,
+  QuarantineFailure,
   StoredObject,
   TokenSource,
 } from '../../lambdas/ingest/ports';
@@ -83,10 +84,18 @@ export class ListQuarantine implements Quarantine {
 
   public constructor(private readonly steps: Step[]) {}
 
-  public async send(records: readonly QuarantinedRecord[]): Promise<void> {
+  /** Records this refuses, one by one, as SQS or S3 might. */
+  public refuse: (record: QuarantinedRecord) => boolean = () => false;
+
+  public async send(records: readonly QuarantinedRecord[]): Promise<QuarantineFailure[]> {
     this.steps.push({ op: 'quarantine', ids: records.map((r) => r.logId ?? `#${r.position}`) });
     if (this.fail) throw new Error('SQS is unavailable');
-    this.records.push(...records);
+    const failures: QuarantineFailure[] = [];
+    records.forEach((record, index) => {
+      if (this.refuse(record)) failures.push({ index, reason: 'refused by the test' });
+      else this.records.push(record);
+    });
+    return failures;
   }
 }
 

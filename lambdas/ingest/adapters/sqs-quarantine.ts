@@ -3,7 +3,10 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { ClaimCheckStore, Quarantine, QuarantinedRecord } from '../ports';
+import { describeError } from '../../shared/errors';
+import { toBatches } from '../batch';
+import { stringifySafely } from '../fidelity';
+import type { ClaimCheckStore, Quarantine, QuarantinedRecord, QuarantineFailure } from '../ports';
 
 export interface SqsQuarantineProps {
   readonly queueUrl: string;
@@ -12,9 +15,19 @@ export interface SqsQuarantineProps {
   readonly now?: () => Date;
 }
 
+interface Pending {
+  readonly index: number;
+  readonly record: QuarantinedRecord;
+  entry: SendMessageBatchRequestEntry;
+  /** What SQS counts against its size limits: the body plus the attribute. */
+  size: number;
+}
+
 /**
  * Quarantine messages are JSON: `{reason, message, log_id?, error_code?, position, request_id, received_at,
  * record | record_location}`, with `reason` also as a message attribute so consumers can filter on it.
+ * Each record succeeds or fails on its own: one that SQS refuses for its content is stored in S3 instead,
+ * and the message points at it, so no record can make its batch fail for good.
  */
 export class SqsQuarantine implements Quarantine {
   public constructor(
@@ -23,21 +36,40 @@ export class SqsQuarantine implements Quarantine {
     private readonly props: SqsQuarantineProps,
   ) {}
 
-  public async send(records: readonly QuarantinedRecord[], requestId: string): Promise<void> {
+  public async send(records: readonly QuarantinedRecord[], requestId: string): Promise<QuarantineFailure[]> {
     const receivedAt = (this.props.now?.() ?? new Date()).toISOString();
-    const entries: SendMessageBatchRequestEntry[] = [];
+    const failures: QuarantineFailure[] = [];
+    const pending: Pending[] = [];
     for (const [index, record] of records.entries()) {
-      entries.push({
-        Id: String(index),
-        MessageBody: await this.body(record, requestId, receivedAt),
-        MessageAttributes: { reason: { DataType: 'String', StringValue: record.reason } },
-      });
+      try {
+        const body = await this.body(record, requestId, receivedAt);
+        pending.push({
+          index,
+          record,
+          entry: this.entry(index, record, body),
+          size: messageSize(body, record),
+        });
+      } catch (error) {
+        failures.push({ index, reason: `storing the record failed: ${describeError(error)}` });
+      }
     }
-    for (let i = 0; i < entries.length; i += 10) await this.sendBatch(entries.slice(i, i + 10));
+    // SQS limits a batch's total size as it does a message's.
+    for (const batch of toBatches(pending, { maxEntries: 10, maxBytes: this.props.maxMessageBytes })) {
+      failures.push(...(await this.sendBatch(batch, requestId, receivedAt)));
+    }
+    return failures;
   }
 
-  private async body(record: QuarantinedRecord, requestId: string, receivedAt: string): Promise<string> {
-    const envelope = {
+  private entry(index: number, record: QuarantinedRecord, body: string): SendMessageBatchRequestEntry {
+    return {
+      Id: String(index),
+      MessageBody: body,
+      MessageAttributes: { reason: { DataType: 'String', StringValue: record.reason } },
+    };
+  }
+
+  private envelope(record: QuarantinedRecord, requestId: string, receivedAt: string) {
+    return {
       reason: record.reason,
       message: record.message,
       ...(record.logId ? { log_id: record.logId } : {}),
@@ -46,25 +78,80 @@ export class SqsQuarantine implements Quarantine {
       request_id: requestId,
       received_at: receivedAt,
     };
-    const whole = JSON.stringify({ ...envelope, record: record.record ?? null });
-    if (Buffer.byteLength(whole, 'utf8') <= this.props.maxMessageBytes) return whole;
-    const key = `quarantine/${receivedAt.slice(0, 10).replaceAll('-', '/')}/${requestId}-${record.position}.json`;
-    const location = await this.overflow.put(key, JSON.stringify(record.record ?? null));
-    return JSON.stringify({ ...envelope, record_location: location });
   }
 
-  /** Sends one batch, retrying the entries SQS failed; throws if any is still not stored. */
-  private async sendBatch(entries: SendMessageBatchRequestEntry[]): Promise<void> {
-    let pending = entries;
-    for (let attempt = 1; attempt <= 3 && pending.length > 0; attempt++) {
-      const output = await this.client.send(
-        new SendMessageBatchCommand({ QueueUrl: this.props.queueUrl, Entries: pending }),
-      );
-      const failedIds = new Set((output.Failed ?? []).map(({ Id }) => Id));
-      pending = pending.filter(({ Id }) => failedIds.has(Id));
-    }
-    if (pending.length > 0) {
-      throw new Error(`SQS did not store ${pending.length} quarantine messages after 3 attempts`);
-    }
+  private async body(record: QuarantinedRecord, requestId: string, receivedAt: string): Promise<string> {
+    const envelope = this.envelope(record, requestId, receivedAt);
+    const whole = stringifySafely({ ...envelope, record: record.record ?? null });
+    if (messageSize(whole, record) <= this.props.maxMessageBytes) return whole;
+    return this.pointerBody(record, requestId, receivedAt);
   }
+
+  /** The record in S3, the message pointing at it: plain ASCII, well under any size limit. */
+  private async pointerBody(
+    record: QuarantinedRecord,
+    requestId: string,
+    receivedAt: string,
+  ): Promise<string> {
+    const key = `quarantine/${receivedAt.slice(0, 10).replaceAll('-', '/')}/${requestId}-${record.position}.json`;
+    const location = await this.overflow.put(key, stringifySafely(record.record ?? null));
+    return stringifySafely({ ...this.envelope(record, requestId, receivedAt), record_location: location });
+  }
+
+  /**
+   * Sends one batch, retrying what SQS failed on its side; an entry SQS refuses as the sender's fault (its
+   * content) is sent again as a pointer to S3. Returns the entries still not stored.
+   */
+  private async sendBatch(
+    batch: Pending[],
+    requestId: string,
+    receivedAt: string,
+  ): Promise<QuarantineFailure[]> {
+    let pending = batch;
+    let lastError = '';
+    const pointered = new Set<number>();
+    for (let attempt = 1; attempt <= 3 && pending.length > 0; attempt++) {
+      let failed: Array<{ Id?: string; SenderFault?: boolean; Code?: string }>;
+      try {
+        const output = await this.client.send(
+          new SendMessageBatchCommand({
+            QueueUrl: this.props.queueUrl,
+            Entries: pending.map(({ entry }) => entry),
+          }),
+        );
+        failed = output.Failed ?? [];
+      } catch (error) {
+        lastError = describeError(error);
+        continue;
+      }
+      const byId = new Map(failed.map((failure) => [failure.Id, failure]));
+      const next: Pending[] = [];
+      for (const item of pending) {
+        const failure = byId.get(item.entry.Id);
+        if (!failure) continue;
+        lastError = `SQS ${failure.Code ?? 'error'}`;
+        if (failure.SenderFault && !pointered.has(item.index)) {
+          try {
+            const body = await this.pointerBody(item.record, requestId, receivedAt);
+            item.entry = this.entry(item.index, item.record, body);
+            item.size = messageSize(body, item.record);
+            pointered.add(item.index);
+          } catch (error) {
+            lastError = `storing the record failed: ${describeError(error)}`;
+          }
+        }
+        next.push(item);
+      }
+      pending = next;
+    }
+    return pending.map(({ index }) => ({
+      index,
+      reason: `quarantine not stored after 3 attempts: ${lastError}`,
+    }));
+  }
+}
+
+/** SQS counts the body and each attribute's name, type and value. */
+function messageSize(body: string, record: QuarantinedRecord): number {
+  return Buffer.byteLength(body, 'utf8') + 'reason'.length + 'String'.length + record.reason.length;
 }

@@ -70,11 +70,80 @@ describe('SqsQuarantine', () => {
     expect(calls[1]?.args[0].input.Entries?.map((e) => e.Id)).toEqual(['1']);
   });
 
-  it('throws when SQS keeps failing an entry, so the caller does not answer 2xx', async () => {
+  it('reports an entry SQS keeps failing, so the caller does not answer 2xx', async () => {
     sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [failed('0')] });
-    await expect(quarantine().send([record(0)], 'req')).rejects.toThrow(
-      /did not store 1 quarantine messages/,
+    const failures = await quarantine().send([record(0)], 'req');
+    expect(failures).toEqual([{ index: 0, reason: expect.stringMatching(/not stored after 3 attempts/) }]);
+    expect(sqsMock.commandCalls(SendMessageBatchCommand)).toHaveLength(3);
+  });
+
+  it('stores in S3 a record SQS refuses for its content, sends a pointer, and keeps its neighbours', async () => {
+    sqsMock
+      .on(SendMessageBatchCommand)
+      .resolvesOnce({
+        Successful: [{ Id: '0', MessageId: 'm', MD5OfMessageBody: '' }],
+        Failed: [senderFault('1')],
+      })
+      .resolves({ Successful: [], Failed: [] });
+    s3Mock.on(PutObjectCommand).resolves({});
+    const failures = await quarantine().send([record(0), record(1)], 'req-5');
+    expect(failures).toEqual([]);
+    const retry = sqsMock.commandCalls(SendMessageBatchCommand)[1]?.args[0].input.Entries ?? [];
+    expect(retry.map((entry) => entry.Id)).toEqual(['1']);
+    expect(JSON.parse(retry[0]?.MessageBody ?? '{}').record_location).toEqual({
+      bucket: 'claims',
+      key: 'quarantine/2026/11/22/req-5-1.json',
+    });
+  });
+
+  it('fails only the record whose overflow store fails', async () => {
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    s3Mock.on(PutObjectCommand).rejects(new Error('S3 is down'));
+    const failures = await quarantine().send([record(0), record(1, 5000), record(2)], 'req');
+    expect(failures).toEqual([{ index: 1, reason: expect.stringMatching(/S3 is down/) }]);
+    const sent = sqsMock.commandCalls(SendMessageBatchCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(sent.map((entry) => entry.Id)).toEqual(['0', '2']);
+  });
+
+  it('writes any record as valid JSON and XML character data: deep nesting, U+FFFF, lone surrogates', async () => {
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 50_000; i++) deep = [deep];
+    const odd = { text: 'a\uffffb\ufffe\ud800c\u0001' };
+    const failures = await new SqsQuarantine(
+      new SQSClient({ region }),
+      new S3ClaimCheckStore(new S3Client({ region }), 'claims'),
+      { queueUrl: 'https://queue', maxMessageBytes: 1024 * 1024 },
+    ).send(
+      [
+        { ...record(0), record: deep },
+        { ...record(1), record: odd },
+      ],
+      'req',
     );
+    expect(failures).toEqual([]);
+    const bodies = sqsMock
+      .commandCalls(SendMessageBatchCommand)
+      .flatMap((c) => c.args[0].input.Entries ?? [])
+      .map((entry) => entry.MessageBody ?? '');
+    const xmlChar = /^[\t\n\r\u0020-\ud7ff\ue000-\ufffd]*$/u;
+    for (const body of bodies) expect(body).toMatch(xmlChar);
+    expect(JSON.parse(bodies[1] ?? '').record).toEqual(odd);
+    expect(bodies[0]?.startsWith('{"reason"')).toBe(true);
+    expect(bodies[0]).toContain(`${'['.repeat(50_000)}"bottom"${']'.repeat(50_000)}`);
+  });
+
+  it('keeps each batch within the size limit SQS puts on a whole batch', async () => {
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    await quarantine().send(
+      Array.from({ length: 4 }, (_, i) => record(i, 700)),
+      'req',
+    );
+    const sizes = sqsMock
+      .commandCalls(SendMessageBatchCommand)
+      .map((c) => (c.args[0].input.Entries ?? []).reduce((sum, e) => sum + (e.MessageBody?.length ?? 0), 0));
+    expect(sizes).toHaveLength(2);
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(2048);
   });
 
   it('stores a record too large for a message in S3 and sends where it is', async () => {
@@ -174,6 +243,10 @@ describe('parseTokenSecret', () => {
     },
   );
 });
+
+function senderFault(id: string) {
+  return { Id: id, SenderFault: true, Code: 'InvalidMessageContents', Message: 'bad characters' };
+}
 
 function failed(id: string) {
   return { Id: id, SenderFault: false, Code: 'InternalError', Message: 'try again' };

@@ -225,11 +225,46 @@ describe('ingest', () => {
       expect(ports.steps).toEqual([]);
     });
 
-    it('answers an unparseable body with 400 naming the bad line', async () => {
-      const { response } = await ingest(post(`${JSON.stringify(record('a'))}\n{oops`), ports, settings);
+    it('answers a body no line of which parses with 400 naming the first bad line', async () => {
+      const { response } = await ingest(post('{oops\n{"log_id": '), ports, settings);
       expect(response.statusCode).toBe(400);
-      expect(bodyOf(response).message).toMatch(/^Line 2 /);
+      expect(bodyOf(response).message).toMatch(/Line 1 is not valid JSON/);
       expect(ports.steps).toEqual([]);
+    });
+  });
+
+  describe('records JSON cannot carry as parsed', () => {
+    it('publishes 20-digit decimals and integers past 2^53 with their original digits', async () => {
+      const body =
+        '[{"log_id":"n1","data":{"type":"f","date":"2026-11-22T10:00:00Z","d":0.10000000000000000001,"i":9007199254740993}}]';
+      const { response } = await ingest(post(body), ports, settings);
+      expect(bodyOf(response)).toMatchObject({ published: 1 });
+      expect(ports.sink.accepted[0]?.Detail).toContain('"d":0.10000000000000000001,"i":9007199254740993');
+    });
+
+    it('quarantines a JSON Lines line that is not JSON and publishes the others', async () => {
+      const body = [
+        JSON.stringify(record('l1')),
+        '{"log_id": "l2", "data"',
+        JSON.stringify(record('l3')),
+      ].join('\n');
+      const { response } = await ingest(post(body), ports, settings);
+      expect(response.statusCode).toBe(200);
+      expect(bodyOf(response)).toEqual({ received: 3, published: 2, duplicates: 0, quarantined: 1 });
+      expect(ports.quarantine.records).toEqual([
+        expect.objectContaining({ reason: 'invalid_json', position: 1, record: '{"log_id": "l2", "data"' }),
+      ]);
+    });
+
+    it('fails only the record whose quarantine failed, and answers 503 for it alone', async () => {
+      ports.quarantine.refuse = (r) => r.position === 0;
+      const { response } = await ingest(
+        post([{ log_id: 'q1' }, { log_id: 'q2' }, record('ok')]),
+        ports,
+        settings,
+      );
+      expect(response.statusCode).toBe(503);
+      expect(bodyOf(response)).toMatchObject({ received: 3, published: 1, quarantined: 1, failed: 1 });
     });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseBody } from '../../../lambdas/ingest/parse';
+import { parseBody, UnparsedText } from '../../../lambdas/ingest/parse';
 import { HttpError } from '../../../lambdas/shared/errors';
 
 const entry = (id: string) => ({
@@ -56,21 +56,32 @@ describe('parseBody', () => {
     expect(parseBody('[]')).toEqual({ format: 'JSONARRAY', elements: [] });
   });
 
-  it('names the line of JSON lines that is not JSON', () => {
+  it('keeps a JSON Lines line that is not JSON as an unparseable element, and the lines around it', () => {
     const body = [
       JSON.stringify(entry('1')),
       JSON.stringify(entry('2')),
       '{"log_id": "3", "data": {',
       JSON.stringify(entry('4')),
     ].join('\r\n');
-    const error = refusal(body);
-    expect(error.statusCode).toBe(400);
-    expect(error.message).toMatch(/^Line 3 is not valid JSON \(JSONLINES\)/);
+    const { format, elements } = parseBody(body);
+    expect(format).toBe('JSONLINES');
+    expect(elements).toHaveLength(4);
+    expect(elements[2]).toBeInstanceOf(UnparsedText);
+    expect(elements[2]).toMatchObject({ reason: 'invalid_json', text: '{"log_id": "3", "data": {' });
+    expect((elements[2] as UnparsedText).message).toMatch(/^Line 3 is not valid JSON \(JSONLINES\)/);
+    expect(elements[3]).toEqual(entry('4'));
   });
 
   it('counts blank lines when naming the bad line', () => {
-    const error = refusal(`${JSON.stringify(entry('1'))}\n\nnot json`);
-    expect(error.message).toMatch(/^Line 3 /);
+    const { elements } = parseBody(`${JSON.stringify(entry('1'))}\n\nnot json`);
+    expect(elements[1]).toMatchObject({ message: expect.stringMatching(/^Line 3 /), text: 'not json' });
+  });
+
+  it('refuses JSON lines none of which parses, and never quotes the body in the message', () => {
+    const error = refusal('{"email": "jane@example.com" x\n{"password": "hunter2" y');
+    expect(error.statusCode).toBe(400);
+    expect(error.message).toMatch(/^Body is not JSON: no line of it parses. Line 1 /);
+    expect(error.message).not.toMatch(/jane|hunter2/);
   });
 
   it.each([

@@ -1,4 +1,9 @@
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import {
+  EventBridgeClient,
+  EventBridgeServiceException,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { EventBridgeSink } from '../../../lambdas/ingest/adapters/eventbridge-sink';
@@ -149,5 +154,46 @@ describe('publishAll with the EventBridge sink', () => {
     const report = await publishAll([item('a'), item('b')], sink, options);
     expect(sentRequests()).toEqual([['a', 'b'], ['b']]);
     expect(report.accepted).toEqual(['a', 'b']);
+  });
+
+  it('isolates the entry a whole-request ValidationException is about, and publishes its neighbours once', async () => {
+    const refused = (name: string, status: number) =>
+      new EventBridgeServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status } });
+    eventBridge.on(PutEventsCommand).callsFake(async (input: { Entries: PutEventsRequestEntry[] }) => {
+      if (keysOf(input.Entries).includes('r4')) throw refused('ValidationException', 400);
+      return { Entries: input.Entries.map((_, i) => ({ EventId: `e${i}` })) };
+    });
+    const items = Array.from({ length: 10 }, (_, i) => item(`r${i}`));
+    const report = await publishAll(items, sink, options);
+    expect(report.accepted.sort()).toEqual(
+      items
+        .map((i) => i.key)
+        .filter((k) => k !== 'r4')
+        .sort(),
+    );
+    expect(report.rejected).toEqual([
+      { key: 'r4', errorCode: 'ValidationException', errorMessage: expect.any(String) },
+    ]);
+    expect(report.failed).toEqual([]);
+    // Nothing but the one at fault was ever sent in a request that succeeded twice.
+    const accepted = sentRequests()
+      .filter((keys) => !keys.includes('r4'))
+      .flat();
+    expect(accepted.sort()).toEqual(report.accepted.sort());
+    expect(sentRequests().length).toBeLessThanOrEqual(1 + 2 * Math.ceil(Math.log2(10)) + 2);
+  });
+
+  it('does not split or quarantine on a refusal about the caller (AccessDenied): the batch waits for a retry', async () => {
+    eventBridge.on(PutEventsCommand).rejects(
+      new EventBridgeServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+    const report = await publishAll([item('a'), item('b')], sink, options);
+    expect(report.rejected).toEqual([]);
+    expect(report.failed.map((f) => f.key)).toEqual(['a', 'b']);
+    expect(sentRequests()).toEqual([['a', 'b']]);
   });
 });

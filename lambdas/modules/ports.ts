@@ -62,10 +62,9 @@ export interface ModuleStore {
   listUsage(moduleId: string, window: Window): Promise<Page<ModuleUsage>>;
 }
 
-/** A secret to write: a new value, or the value the base set holds under that name. */
-export type SecretWrite =
-  | { readonly name: string; readonly value: string }
-  | { readonly name: string; readonly keep: true };
+import type { SecretWrite } from '../lifecycle/secret-sets';
+
+export type { SecretWrite };
 
 /**
  * The module's secret values, in one Secrets Manager secret per module. Values are grouped in immutable

@@ -4,6 +4,13 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import {
+  EMPTY_SECRET_DOCUMENT,
+  pruneSecretSets,
+  resolveSecretSet,
+  type SecretDocument,
+  writeSecretSet,
+} from '../../../lambdas/lifecycle/secret-sets';
+import {
   BuildFailedError,
   DependencyNotFoundError,
   DependencyVersionNotFoundError,
@@ -205,11 +212,9 @@ export class InMemoryModuleStore implements ModuleStore {
   }
 }
 
+/** Keeps each module's secret document in memory, through the same pure set functions as the adapter. */
 export class InMemorySecretStore implements ModuleSecretStore {
-  public readonly documents = new Map<
-    string,
-    { values: Record<string, string>; sets: Record<string, Record<string, string>> }
-  >();
+  public readonly documents = new Map<string, SecretDocument>();
 
   public constructor(private readonly maxBytes = 65_536) {}
 
@@ -220,49 +225,31 @@ export class InMemorySecretStore implements ModuleSecretStore {
     retain: readonly string[],
   ): Promise<string | undefined> {
     await tick();
-    const document = this.documents.get(moduleId) ?? { values: {}, sets: {} };
-    const base = (baseSetId && document.sets[baseSetId]) || {};
-    const set: Record<string, string> = {};
-    const values = { ...document.values };
-    for (const entry of entries) {
-      if ('keep' in entry) set[entry.name] = base[entry.name] as string;
-      else {
-        const ref = randomUUID();
-        values[ref] = entry.value;
-        set[entry.name] = ref;
-      }
-    }
-    const setId = entries.length > 0 ? randomUUID() : undefined;
-    const sets: Record<string, Record<string, string>> = {};
-    for (const id of [...retain, ...(baseSetId ? [baseSetId] : [])]) {
-      if (document.sets[id]) sets[id] = document.sets[id];
-    }
-    if (setId) sets[setId] = set;
-    const used = new Set(Object.values(sets).flatMap((s) => Object.values(s)));
-    const next = {
-      values: Object.fromEntries(Object.entries(values).filter(([ref]) => used.has(ref))),
-      sets,
-    };
-    const bytes = Buffer.byteLength(JSON.stringify({ format: 1, ...next }));
+    const current = this.documents.get(moduleId);
+    if (current === undefined && entries.length === 0) return undefined;
+    const { document, setId } = writeSecretSet(
+      current ?? EMPTY_SECRET_DOCUMENT,
+      baseSetId,
+      entries,
+      retain,
+      randomUUID,
+    );
+    const bytes = Buffer.byteLength(JSON.stringify(document));
     if (bytes > this.maxBytes) throw new SecretsTooLargeError(bytes, this.maxBytes);
-    this.documents.set(moduleId, next);
+    this.documents.set(moduleId, document);
     return setId;
   }
 
   public async prune(moduleId: string, keep: readonly string[]): Promise<void> {
     await tick();
-    const document = this.documents.get(moduleId);
-    if (!document) return;
-    const sets = Object.fromEntries(Object.entries(document.sets).filter(([id]) => keep.includes(id)));
-    const used = new Set(Object.values(sets).flatMap((s) => Object.values(s)));
-    const values = Object.fromEntries(Object.entries(document.values).filter(([ref]) => used.has(ref)));
-    this.documents.set(moduleId, { values, sets });
+    const current = this.documents.get(moduleId);
+    const next = current && pruneSecretSets(current, keep);
+    if (next) this.documents.set(moduleId, next);
   }
 
   public async readSet(moduleId: string, setId: string): Promise<Record<string, string>> {
     const document = this.documents.get(moduleId);
-    const set = document?.sets[setId] ?? {};
-    return Object.fromEntries(Object.entries(set).map(([name, ref]) => [name, document?.values[ref] ?? '']));
+    return (document && resolveSecretSet(document, setId)) ?? {};
   }
 
   public async deleteAll(moduleId: string): Promise<void> {

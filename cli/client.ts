@@ -1,6 +1,7 @@
 /**
- * HTTP client for the management API: plain requests to the local stack, SigV4-signed requests (service
- * `lambda`, credentials from the default provider chain) to a deployed stack's Function URL.
+ * HTTP client for the management API: requests with the local management token to the local stack,
+ * SigV4-signed requests (service `lambda`, credentials from the default provider chain) to a deployed stack's
+ * Function URL.
  */
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
@@ -14,6 +15,11 @@ export interface ClientOptions {
   readonly sign?: boolean;
   readonly region?: string;
   readonly profile?: string;
+  /**
+   * The local stack's management token, sent as `Authorization: Bearer`. Only to an unsigned loopback
+   * endpoint: it must not travel to another host, and a signed request's Authorization is the signature.
+   */
+  readonly token?: string;
   readonly fetch?: typeof fetch;
 }
 
@@ -45,7 +51,7 @@ export class UsageError extends Error {
 }
 
 export class ManagementClient {
-  private readonly base: URL;
+  public readonly base: URL;
   private readonly signer?: SignatureV4;
 
   public constructor(private readonly options: ClientOptions) {
@@ -59,6 +65,11 @@ export class ManagementClient {
     }
     this.base = base;
     const sign = options.sign ?? !isLoopback(base.hostname);
+    if (options.token !== undefined && (sign || !isLoopback(base.hostname))) {
+      throw new UsageError(
+        'The management token is for the local stack (npm start, on 127.0.0.1) only; a deployed stack is reached with SigV4 and AWS credentials.',
+      );
+    }
     if (sign) {
       const region = options.region ?? regionOfFunctionUrl(base.hostname);
       if (!region) {
@@ -87,6 +98,7 @@ export class ManagementClient {
     let headers: Record<string, string> = {
       accept: 'application/json',
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(this.options.token === undefined ? {} : { authorization: `Bearer ${this.options.token}` }),
       ...options.headers,
     };
     if (this.signer) headers = await this.signed(method, url, headers, body);
@@ -140,6 +152,11 @@ export class ManagementClient {
     });
     const signed = await (this.signer as SignatureV4).sign(request);
     return signed.headers;
+  }
+
+  /** Whether requests are signed with SigV4 (a deployed stack) rather than sent with the local token. */
+  public get signs(): boolean {
+    return this.signer !== undefined;
   }
 }
 

@@ -1,6 +1,7 @@
 /** `a0bridge`: the command line of Auth0 Event Bridge. */
-import { ApiError, ManagementClient, UsageError } from './client';
+import { ApiError, isLoopback, ManagementClient, UsageError } from './client';
 import type { CliIo } from './io';
+import { LocalAccessError, localAccessFile, readLocalAccess } from './local-access';
 import { MODULES_USAGE, parseModulesArgs, runModules } from './modules';
 
 export const USAGE = `Usage: a0bridge <area> <command> [options]
@@ -15,6 +16,7 @@ export const DEFAULT_ENDPOINT = 'http://127.0.0.1:3000';
 /** Runs one command line; returns the exit code. Errors are printed, never thrown. */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [area, ...rest] = argv;
+  let client: ManagementClient | undefined;
   try {
     if (!area || area === '--help' || area === '-h' || area === 'help') {
       io.stdout.write(`${USAGE}\n`);
@@ -30,30 +32,64 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const region = (values.region as string | undefined) ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
     const profile = (values.profile as string | undefined) ?? io.env.AWS_PROFILE;
     const sign = values['no-sign'] ? false : values.sign ? true : undefined;
-    const client = new ManagementClient({
+    const token = await localToken(endpoint, sign, values.token as string | undefined, io.env);
+    client = new ManagementClient({
       endpoint,
       ...(sign === undefined ? {} : { sign }),
       ...(region ? { region } : {}),
       ...(profile ? { profile } : {}),
+      ...(token === undefined ? {} : { token }),
     });
     return await runModules(client, io, values, positionals);
   } catch (error) {
-    return report(error, io);
+    return report(error, io, client);
   }
 }
 
-function report(error: unknown, io: CliIo): number {
+/**
+ * The local stack's management token: `--token`, else `A0BRIDGE_TOKEN`, else the file npm start wrote for
+ * the endpoint's port. None for a deployed stack; an explicit `--token` there is refused by the client.
+ */
+async function localToken(
+  endpoint: string,
+  sign: boolean | undefined,
+  explicit: string | undefined,
+  env: CliIo['env'],
+): Promise<string | undefined> {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return explicit;
+  }
+  if (sign === true || !isLoopback(url.hostname)) return explicit;
+  if (explicit !== undefined) return explicit;
+  if (env.A0BRIDGE_TOKEN) return env.A0BRIDGE_TOKEN;
+  return (await readLocalAccess(portOf(url)))?.managementToken;
+}
+
+function portOf(url: URL): string {
+  return url.port || (url.protocol === 'https:' ? '443' : '80');
+}
+
+function report(error: unknown, io: CliIo, client: ManagementClient | undefined): number {
   if (error instanceof ApiError) {
     const code = error.errorCode ? ` (${error.errorCode})` : '';
     io.stderr.write(`Error ${error.status}${code}: ${error.message}\n`);
-    if (error.status === 403) {
+    if (error.status === 401 && client && !client.signs) {
+      io.stderr.write(
+        `a0bridge takes the token from --token, else A0BRIDGE_TOKEN, else ${localAccessFile(portOf(client.base))}, ` +
+          'which npm start writes while it runs on that port.\n',
+      );
+    }
+    if (error.status === 403 && client?.signs) {
       io.stderr.write(
         'The request was signed but refused: check the credentials, region and lambda:InvokeFunctionUrl.\n',
       );
     }
     return 1;
   }
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || error instanceof LocalAccessError) {
     io.stderr.write(`${error.message}\n`);
     return 2;
   }

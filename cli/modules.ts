@@ -35,6 +35,8 @@ Options:
   --region <r>       AWS region for SigV4 (env AWS_REGION; read from a Function URL otherwise)
   --profile <p>      AWS credentials profile (default: the SDK's default provider chain)
   --sign/--no-sign   force SigV4 signing on or off (default: sign unless the endpoint is loopback)
+  --token <t>        the local stack's management token (env A0BRIDGE_TOKEN; default: the one npm start
+                     saved in .a0bridge/local-<port>.json for the endpoint's port)
   --json             print the API's JSON instead of tables
   --help             this text`;
 
@@ -62,6 +64,7 @@ export const GLOBAL_OPTIONS = {
   endpoint: { type: 'string' },
   region: { type: 'string' },
   profile: { type: 'string' },
+  token: { type: 'string' },
   sign: { type: 'boolean' },
   'no-sign': { type: 'boolean' },
   json: { type: 'boolean' },

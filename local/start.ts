@@ -4,9 +4,11 @@
  * Function URL semantics, and shows routed events as they happen. Ctrl-C stops everything it started.
  */
 import { randomBytes } from 'node:crypto';
+import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
+import { removeLocalAccess, writeLocalAccess } from '../cli/local-access';
 import { routes } from '../config/routes';
 import type { FunctionUrlHandler } from './function-url';
 import { followRoutes, formatRoutedEvent } from './live-view';
@@ -20,6 +22,9 @@ const USAGE = `Usage: npm start -- [options]
 
   --port <n>            HTTP port on 127.0.0.1 (env PORT, default 3000; 0 picks a free one)
   --token <t>           ingest token Auth0 must send (env INGEST_TOKEN, default: a new random one)
+  --management-token <t>
+                        token the Action Modules API requires (env A0BRIDGE_MANAGEMENT_TOKEN, default: a new
+                        random one); saved in .a0bridge/local-<port>.json for a0bridge
   --aws-endpoint <url>  use this AWS emulator and start none (env AWS_ENDPOINT_URL)
   --bus-name <name>     event bus name (env BUS_NAME, default auth0-events)
   --region <r>          AWS region (env AWS_REGION, default us-east-1)
@@ -29,6 +34,7 @@ const USAGE = `Usage: npm start -- [options]
 interface Options {
   readonly port: number;
   readonly token: string;
+  readonly managementToken: string;
   readonly awsEndpoint?: string;
   readonly busName: string;
   readonly region: string;
@@ -41,6 +47,7 @@ function readOptions(argv: string[]): Options | undefined {
     options: {
       port: { type: 'string' },
       token: { type: 'string' },
+      'management-token': { type: 'string' },
       'aws-endpoint': { type: 'string' },
       'bus-name': { type: 'string' },
       region: { type: 'string' },
@@ -57,9 +64,18 @@ function readOptions(argv: string[]): Options | undefined {
     );
   }
   const awsEndpoint = values['aws-endpoint'] ?? process.env.AWS_ENDPOINT_URL;
+  const managementToken =
+    values['management-token'] ?? process.env.A0BRIDGE_MANAGEMENT_TOKEN ?? randomBytes(24).toString('base64url');
+  if (!/^[\x21-\x7e]+$/.test(managementToken)) {
+    // Not echoed: it is a token.
+    throw new Error(
+      '--management-token (or A0BRIDGE_MANAGEMENT_TOKEN) must be printable ASCII without spaces, and not empty.',
+    );
+  }
   return {
     port,
     token: values.token ?? process.env.INGEST_TOKEN ?? randomBytes(24).toString('base64url'),
+    managementToken,
     ...(awsEndpoint ? { awsEndpoint } : {}),
     busName: values['bus-name'] ?? process.env.BUS_NAME ?? 'auth0-events',
     region: values.region ?? process.env.AWS_REGION ?? 'us-east-1',
@@ -126,7 +142,10 @@ async function main(): Promise<void> {
     stack.push(async () => stopEsbuild());
 
     const server = createLocalServer(
-      { ingest, management: management as unknown as FunctionUrlHandler },
+      {
+        ingest,
+        management: { handler: management as unknown as FunctionUrlHandler, token: options.managementToken },
+      },
       (line) => options.verbose && console.log(line),
     );
     const port = await listen(server, options.port).catch((error: NodeJS.ErrnoException) => {
@@ -135,6 +154,8 @@ async function main(): Promise<void> {
       throw error;
     });
     stack.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const accessFile = await saveManagementAccess(port, options.managementToken);
+    stack.push(() => removeLocalAccess(port, options.managementToken));
 
     const sqs = new SQSClient(clientConfig(aws));
     const liveView = new AbortController();
@@ -143,6 +164,11 @@ async function main(): Promise<void> {
       sqs.destroy();
     });
     const url = `http://127.0.0.1:${port}/`;
+    // The CLI talks to port 3000 unless told otherwise.
+    const cli =
+      port === 3000
+        ? 'npm run a0bridge -- modules'
+        : `A0BRIDGE_ENDPOINT=http://127.0.0.1:${port} npm run a0bridge -- modules`;
     console.log(
       [
         '',
@@ -152,7 +178,8 @@ async function main(): Promise<void> {
         `  AWS endpoint   ${endpoint}${moto ? ' (moto_server, started by npm start)' : ''}`,
         `  Event bus      ${names.busName} (source ${names.source})`,
         `  Routes         ${resources.routeQueues.map((q) => q.routeId).join(', ')}`,
-        `  Modules API    ${url}api/v2/actions/modules   (npm run a0bridge -- modules --help)`,
+        `  Modules API    ${url}api/v2/actions/modules   (${cli} --help)`,
+        `  Modules token  ${options.managementToken}   (${accessFile ? `a0bridge reads it from ${accessFile}` : `export A0BRIDGE_TOKEN=${options.managementToken}`})`,
         '',
         'Send Auth0 log entries, for example:',
         `  curl -s -X POST ${url} -H 'Authorization: Bearer ${options.token}' -H 'Content-Type: application/json' \\`,
@@ -181,6 +208,22 @@ async function main(): Promise<void> {
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/**
+ * Leaves the endpoint and management token where a0bridge finds them. Without the file (a read-only checkout)
+ * everything still works: the banner then shows the token to export.
+ */
+async function saveManagementAccess(port: number, managementToken: string): Promise<string | undefined> {
+  try {
+    const file = await writeLocalAccess(port, { endpoint: `http://127.0.0.1:${port}`, managementToken });
+    return relative(process.cwd(), file);
+  } catch (error) {
+    console.warn(
+      `Could not save the management token for a0bridge (${(error as NodeJS.ErrnoException).code ?? error}); export A0BRIDGE_TOKEN instead.`,
+    );
+    return undefined;
   }
 }
 

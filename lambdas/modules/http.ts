@@ -185,6 +185,8 @@ export async function handleManagementRequest(
       outcome: { route: route.name },
     };
   }
+  const unsupported = refuseNonJsonBody(request);
+  if (unsupported) return { response: unsupported, outcome: { route: route.name } };
   try {
     const { response, outcome } = await handler(request, params, registry);
     return { response, outcome: { route: route.name, ...outcome } };
@@ -275,15 +277,6 @@ function readBody(request: ManagementRequest): unknown {
       `The request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes.`,
     );
   }
-  const contentType = (request.headers['content-type'] ?? '').toLowerCase();
-  if (contentType.startsWith('application/x-www-form-urlencoded')) {
-    // Auth0 accepts form bodies too; only flat fields can be expressed that way.
-    const form: Record<string, unknown> = {};
-    for (const [key, value] of new URLSearchParams(text)) {
-      form[key] = key === 'publish' ? value === 'true' : value;
-    }
-    return form;
-  }
   if (text.trim().length === 0) {
     throw new InvalidRequestError('The request body is empty; send a JSON object.');
   }
@@ -295,6 +288,23 @@ function readBody(request: ManagementRequest): unknown {
       'The request body is not valid JSON; send a JSON object (Content-Type: application/json).',
     );
   }
+}
+
+/**
+ * Bodies are JSON only. A form or `text/plain` body is what any web page can send cross-site without a
+ * preflight, and nothing this API takes is expressed as flat form fields anyway.
+ */
+function refuseNonJsonBody(request: ManagementRequest): HttpResponse | undefined {
+  if (request.body === undefined || request.body.length === 0) return undefined;
+  const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (mediaType === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType))
+    return undefined;
+  const received = mediaType ? `Content-Type ${JSON.stringify(mediaType.slice(0, 100))}` : 'no Content-Type';
+  return errorResponse(
+    415,
+    'unsupported_media_type',
+    `The management API takes JSON bodies only (Content-Type: application/json), got ${received}.`,
+  );
 }
 
 function json(statusCode: number, body: unknown): HttpResponse {

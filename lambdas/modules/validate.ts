@@ -152,9 +152,15 @@ function checkCode(value: unknown, limits: RegistryLimits): string {
   return value;
 }
 
+/**
+ * Secrets arrive in many wrong shapes (`"API_KEY=…"`, `{"API_KEY": "…"}`, `[["API_KEY", "…"]]`), and whatever
+ * sits under `secrets` may be a value: refusals here say where and which type was found, never what.
+ */
 function checkSecrets(value: unknown, limits: RegistryLimits, valueRequired: boolean): SecretInput[] {
   if (!Array.isArray(value)) {
-    throw new InvalidRequestError(`secrets must be an array of {name, value}, got ${describe(value)}.`);
+    throw new InvalidRequestError(
+      `secrets must be an array of {name, value} objects, got ${describeType(value)}.`,
+    );
   }
   if (value.length > limits.maxSecretsPerModule) {
     throw new LimitExceededError(
@@ -166,8 +172,11 @@ function checkSecrets(value: unknown, limits: RegistryLimits, valueRequired: boo
   const seen = new Set<string>();
   return value.map((item, index): SecretInput => {
     const where = `secrets[${index}]`;
-    const object = requireObject(item, where);
-    // Keys are not echoed here: a pasted value could sit where a field name belongs.
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      throw new InvalidRequestError(`${where} must be an object {name, value}, got ${describeType(item)}.`);
+    }
+    const object = item as Record<string, unknown>;
+    // Keys are not echoed either: a pasted value could sit where a field name belongs.
     if (Object.keys(object).some((key) => key !== 'name' && key !== 'value')) {
       throw new InvalidRequestError(`${where} has fields other than name and value.`);
     }
@@ -178,7 +187,6 @@ function checkSecrets(value: unknown, limits: RegistryLimits, valueRequired: boo
       if (valueRequired) throw new InvalidRequestError(`${where} (${name}): value is required.`);
       return { name };
     }
-    // The value itself is never described: not its content, not its type's rendering.
     if (typeof object.value !== 'string') {
       throw new InvalidRequestError(`${where} (${name}): value must be a string.`);
     }
@@ -196,9 +204,10 @@ function checkSecrets(value: unknown, limits: RegistryLimits, valueRequired: boo
   });
 }
 
+/** A valid name is echoed from then on (responses list names anyway); an invalid one may be a pasted value. */
 function checkSecretName(value: unknown, where: string, limits: RegistryLimits): string {
   if (typeof value !== 'string' || value.length === 0) {
-    throw new InvalidRequestError(`${where}: name must be a non-empty string, got ${describe(value)}.`);
+    throw new InvalidRequestError(`${where}: name must be a non-empty string, got ${describeType(value)}.`);
   }
   if (value.length > limits.maxSecretNameLength) {
     throw new LimitExceededError(
@@ -209,7 +218,7 @@ function checkSecretName(value: unknown, where: string, limits: RegistryLimits):
   }
   if (!SECRET_NAME_PATTERN.test(value)) {
     throw new InvalidRequestError(
-      `${where}: secret name ${JSON.stringify(value)} ${SECRET_NAME_RULE} (pattern ${SECRET_NAME_PATTERN.source}).`,
+      `${where}: the secret name (not repeated here) ${SECRET_NAME_RULE} (pattern ${SECRET_NAME_PATTERN.source}).`,
     );
   }
   return value;
@@ -323,6 +332,17 @@ function refuseUnknownFields(object: Record<string, unknown>, allowed: readonly 
       `Unknown field(s) ${unknown.map((key) => JSON.stringify(key.slice(0, 64))).join(', ')} when ${when}; allowed: ${allowed.join(', ')}.`,
     );
   }
+}
+
+/** The type of a value that may be secret, in words that do not depend on the value. */
+function describeType(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'number') return 'a number';
+  if (typeof value === 'boolean') return 'a boolean';
+  return `a ${typeof value}`;
 }
 
 /** A short description of a non-secret value, for error messages. */

@@ -1,5 +1,8 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { localAccessFile } from '../../cli/local-access';
+import { runCli } from '../modules/support/cli-io';
 import { emulator, uniqueName } from '../support/aws';
 
 /** `npm start` as a user runs it: a child process whose output we read until a pattern shows up. */
@@ -68,12 +71,32 @@ describe('npm start', () => {
     const [, endpoint] = await running.waitFor(/AWS endpoint\s+(http:\/\/127\.0\.0\.1:\d+) \(moto_server/);
     await postAndSeeRouted(running, 'local-start-token', 'local-start-1');
     const [, modulesUrl] = await running.waitFor(/Modules API\s+(\S+)/);
-    const modules = await fetch(modulesUrl ?? '');
+    const [, managementToken, shownFile] = await running.waitFor(
+      /Modules token\s+(\S+)\s+\(a0bridge reads it from (\S+)\)/,
+    );
+    const origin = new URL(modulesUrl ?? '').origin;
+    const file = localAccessFile(new URL(origin).port);
+
+    const anonymous = await fetch(modulesUrl ?? '');
+    const modules = await fetch(modulesUrl ?? '', {
+      headers: { authorization: `Bearer ${managementToken}` },
+    });
+    // The CLI as the README runs it, told only where the stack is: it finds the token on its own.
+    const cli = await runCli(['modules', 'list'], { A0BRIDGE_ENDPOINT: origin });
+
+    expect(managementToken).toMatch(/^[\w-]{32}$/);
+    expect(managementToken).not.toBe('local-start-token');
+    expect(file.endsWith(shownFile ?? '')).toBe(true);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ endpoint: origin, managementToken });
+    expect(anonymous.status).toBe(401);
     expect(modules.status).toBe(200);
     expect(await modules.json()).toMatchObject({ modules: [] });
+    expect(cli).toMatchObject({ code: 0, stdout: expect.stringContaining('0 module(s)') });
 
     expect(await running.interrupt()).toBe(0);
     await expect(fetch(`${endpoint}/moto-api/`)).rejects.toThrow();
+    await expect(stat(file)).rejects.toThrow(/ENOENT/);
   });
 
   it('uses the emulator it is given and starts none', { timeout: 90_000 }, async () => {
@@ -83,6 +106,8 @@ describe('npm start', () => {
       '0',
       '--token',
       't2',
+      '--management-token',
+      't2-management',
       '--aws-endpoint',
       emulator().endpoint,
       '--bus-name',
@@ -91,6 +116,10 @@ describe('npm start', () => {
     await running.waitFor(new RegExp(`Event bus\\s+${busName}`));
     expect(running.output).not.toMatch(/Starting moto_server/);
     await postAndSeeRouted(running, 't2', 'local-start-2');
+    const [, modulesUrl] = await running.waitFor(/Modules API\s+(\S+)/);
+    const modules = await fetch(modulesUrl ?? '', { headers: { authorization: 'Bearer t2-management' } });
+    expect(running.output).toMatch(/Modules token\s+t2-management\s/);
+    expect(modules.status).toBe(200);
     expect(await running.interrupt()).toBe(0);
   });
 });

@@ -46,7 +46,7 @@ describe('a0bridge modules, against the local stack', () => {
       },
       stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
       stdinIsTty: options.tty ?? false,
-      env: { A0BRIDGE_ENDPOINT: server.url },
+      env: { A0BRIDGE_ENDPOINT: server.url, A0BRIDGE_TOKEN: server.managementToken },
       promptHidden: async (question) => {
         prompts.push(question);
         return options.prompt ?? '';

@@ -17,7 +17,7 @@ describe('concurrent management requests', () => {
   beforeAll(async () => {
     output = captureOutput();
     server = await startManagementServer({ POWERTOOLS_LOG_LEVEL: 'WARN' });
-    call = jsonClient(server.url, []);
+    call = jsonClient(server, []);
     // Start esbuild's service before the races: its first start costs seconds of CPU.
     const warm = await call('POST', MODULES, { name: 'warm-up', code: '', publish: true });
     expect(warm.status).toBe(201);

@@ -55,7 +55,7 @@ describe('the Action Modules journey on moto_server', () => {
       // The handler must ignore this: request bodies carry secret values.
       POWERTOOLS_LOGGER_LOG_EVENT: 'true',
     });
-    call = jsonClient(server.url, responses);
+    call = jsonClient(server, responses);
   });
 
   afterAll(async () => {

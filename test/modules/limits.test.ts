@@ -24,7 +24,7 @@ describe('limits, through the handler on moto', () => {
   beforeAll(async () => {
     output = captureOutput();
     server = await startManagementServer({ POWERTOOLS_LOG_LEVEL: 'INFO' });
-    call = jsonClient(server.url, responses);
+    call = jsonClient(server, responses);
     id = (await call('POST', MODULES, { name: 'limited', code: '' })).body.id;
   });
 

@@ -7,6 +7,7 @@
  * draft change: the first publish of the process (esbuild-wasm starts), then warm ones, without and with an
  * npm dependency (a cold install, then the cached tree). Stops everything it started.
  */
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,12 +40,16 @@ try {
   const { handler } = await import('../../lambdas/modules/handler');
   const { stopEsbuild } = await import('../../lambdas/modules/adapters/esbuild-builder');
   const ingest: FunctionUrlHandler = async () => ({ statusCode: 404 }) as APIGatewayProxyResultV2;
-  const server = createLocalServer({ ingest, management: handler as unknown as FunctionUrlHandler });
+  const token = randomBytes(18).toString('base64url');
+  const server = createLocalServer({
+    ingest,
+    management: { handler: handler as unknown as FunctionUrlHandler, token },
+  });
   const base = `http://127.0.0.1:${await listen(server, 0)}`;
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${base}${path}`, {
       method,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const json = (await response.json().catch(() => undefined)) as { id?: string } | undefined;

@@ -14,7 +14,7 @@ describe('the 100-module limit', () => {
   beforeAll(async () => {
     output = captureOutput();
     server = await startManagementServer({ POWERTOOLS_LOG_LEVEL: 'WARN' });
-    call = jsonClient(server.url, []);
+    call = jsonClient(server, []);
   });
 
   afterAll(async () => {

@@ -44,7 +44,7 @@ describe.skipIf(!reachable)('dependencies from the real npm registry', () => {
     await rm(join(tmpdir(), 'a0bridge-modules', 'deps'), { recursive: true, force: true });
     output = captureOutput();
     server = await startManagementServer({ POWERTOOLS_LOG_LEVEL: 'WARN' });
-    call = jsonClient(server.url, []);
+    call = jsonClient(server, []);
     id = (await call('POST', MODULES, { name: 'with-deps', code: '' })).body.id;
   });
 

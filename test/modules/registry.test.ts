@@ -91,13 +91,51 @@ describe('module registry core', () => {
       expect(response.body.latest_version).toMatchObject({ version_number: 1, code: 'module.exports = 2;' });
     });
 
-    it('accepts a form-encoded body with flat fields', async () => {
-      const response = await call('POST', MODULES, 'name=formed&code=module.exports%3D3', {
+    it('answers 415 to a body that is not JSON, naming its type, and creates nothing', async () => {
+      const form = await call('POST', MODULES, 'name=formed&code=module.exports%3D3', {
         'Content-Type': 'application/x-www-form-urlencoded',
       });
+      const plain = await call('POST', MODULES, JSON.stringify({ name: 'plain', code: '' }), {
+        'Content-Type': 'text/plain; charset=utf-8',
+      });
+      const untyped = await call(
+        'PATCH',
+        `${MODULES}/${await createLogger()}`,
+        { code: 'x' },
+        {
+          'Content-Type': '',
+        },
+      );
 
-      expect(response.status).toBe(201);
-      expect(response.body).toMatchObject({ name: 'formed', code: 'module.exports=3' });
+      expect([form.status, plain.status, untyped.status]).toEqual([415, 415, 415]);
+      expect(form.body).toMatchObject({ errorCode: 'unsupported_media_type' });
+      expect(form.body.message).toContain('"application/x-www-form-urlencoded"');
+      expect(plain.body.message).toContain('"text/plain"');
+      expect(untyped.body.message).toContain('no Content-Type');
+      expect((await call('GET', MODULES)).body.modules.map((m: { name: string }) => m.name)).toEqual([
+        'logger',
+      ]);
+    });
+
+    it('takes application/json with a charset, and application/*+json', async () => {
+      const charset = await call(
+        'POST',
+        MODULES,
+        { name: 'a', code: '' },
+        {
+          'Content-Type': 'application/json; charset=utf-8',
+        },
+      );
+      const suffix = await call(
+        'POST',
+        MODULES,
+        { name: 'b', code: '' },
+        {
+          'Content-Type': 'application/merge-patch+json',
+        },
+      );
+
+      expect([charset.status, suffix.status]).toEqual([201, 201]);
     });
   });
 

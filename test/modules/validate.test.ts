@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { isVersionSpec, npmNameProblem, parsePaging } from '../../lambdas/modules/validate';
+import { InvalidRequestError } from '../../lambdas/modules/errors';
+import { AUTH0_LIMITS } from '../../lambdas/modules/limits';
+import {
+  isVersionSpec,
+  npmNameProblem,
+  parseCreateModule,
+  parsePaging,
+  parseUpdateModule,
+} from '../../lambdas/modules/validate';
 import { inMemoryApi, MODULES } from './support/api';
 import { FakeResolver, fakePorts } from './support/fakes';
 
@@ -89,3 +97,68 @@ describe("Auth0's limits at their real numbers, in memory", () => {
     expect(past.body.message).toContain('limit: 50 versions per module');
   });
 });
+
+describe('secrets sent in the wrong shape', () => {
+  // Distinctive, so that any excerpt of it in a message shows; the number is a value pasted as one.
+  const VALUE = 'sk_live_w7Qz9Xv2pLmN4';
+  const NUMBER = 73519024;
+  const SHAPES: ReadonlyArray<[string, unknown, string]> = [
+    ['a string', VALUE, 'secrets must be an array of {name, value} objects, got a string'],
+    ['a NAME=value string', `API_KEY=${VALUE}`, 'secrets must be an array of {name, value} objects'],
+    ['a number', NUMBER, 'secrets must be an array of {name, value} objects, got a number'],
+    ['an object of names to values', { API_KEY: VALUE }, 'secrets must be an array of {name, value} objects'],
+    ['an array of strings', [`API_KEY=${VALUE}`], 'secrets[0] must be an object {name, value}, got a string'],
+    ['an array of numbers', [NUMBER], 'secrets[0] must be an object {name, value}, got a number'],
+    ['an array of pairs', [['API_KEY', VALUE]], 'secrets[0] must be an object {name, value}, got an array'],
+    ['a second item that is a string', [{ name: 'A', value: 'a' }, VALUE], 'secrets[1] must be an object'],
+    ['a number as value', [{ name: 'A', value: NUMBER }], 'secrets[0] (A): value must be a string'],
+    ['an object as value', [{ name: 'A', value: { v: VALUE } }], 'secrets[0] (A): value must be a string'],
+    ['the value as name', [{ name: VALUE.replace('_', ' ') }], 'secrets[0]: the secret name'],
+    ['NAME=value as name', [{ name: `API_KEY=${VALUE}`, value: 'x' }], 'secrets[0]: the secret name'],
+    ['a number as name', [{ name: NUMBER, value: 'x' }], 'secrets[0]: name must be a non-empty string'],
+    ['the value as a field name', [{ [VALUE]: 'x' }], 'secrets[0] has fields other than name and value'],
+  ];
+  const excerpts = [VALUE, VALUE.slice(0, 12), VALUE.slice(8), String(NUMBER)];
+  const leaks = (text: string) => excerpts.filter((excerpt) => text.includes(excerpt));
+
+  it.each(SHAPES)('names what is wrong with %s on create, without the value', (_shape, secrets, expected) => {
+    const attempt = () => parseCreateModule({ name: 'logger', code: '', secrets }, AUTH0_LIMITS);
+
+    expect(attempt).toThrow(InvalidRequestError);
+    expect(attempt).toThrow(expected);
+    expect(leaks(messageOf(attempt))).toEqual([]);
+  });
+
+  it.each(SHAPES)('names what is wrong with %s on update, without the value', (_shape, secrets, expected) => {
+    const attempt = () => parseUpdateModule({ secrets }, AUTH0_LIMITS);
+
+    expect(attempt).toThrow(expected);
+    expect(leaks(messageOf(attempt))).toEqual([]);
+  });
+
+  it.each(SHAPES)(
+    'answers 400 to %s over HTTP, with no excerpt of the value in the body',
+    async (_shape, secrets, expected) => {
+      const { call } = inMemoryApi(fakePorts());
+      const id = (await call('POST', MODULES, { name: 'logger', code: '' })).body.id;
+
+      const created = await call('POST', MODULES, { name: 'other', code: '', secrets });
+      const updated = await call('PATCH', `${MODULES}/${id}`, { secrets });
+
+      expect(created.status).toBe(400);
+      expect(created.body.message).toContain(expected);
+      expect(updated.status).toBe(400);
+      expect(updated.body.message).toContain(expected);
+      expect(leaks(created.text + updated.text)).toEqual([]);
+    },
+  );
+});
+
+function messageOf(attempt: () => unknown): string {
+  try {
+    attempt();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected a refusal');
+}

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -15,6 +16,8 @@ import { emulator, uniqueName, useEmulatorEnvironment } from '../../support/aws'
 
 export interface ManagementServer {
   readonly url: string;
+  /** The bearer token the local server requires on `/api/v2/…`. */
+  readonly managementToken: string;
   readonly env: Record<string, string>;
   /** The serializing proxy in front of moto's DynamoDB. */
   readonly dynamoDbEndpoint: string;
@@ -41,10 +44,15 @@ export async function startManagementServer(env: Record<string, string> = {}): P
   const management = handler as unknown as FunctionUrlHandler;
   const ingest: FunctionUrlHandler = async () =>
     ({ statusCode: 404, body: 'no ingest in this test' }) as APIGatewayProxyResultV2;
-  const server: Server = createLocalServer({ ingest, management });
+  const managementToken = randomBytes(18).toString('base64url');
+  const server: Server = createLocalServer({
+    ingest,
+    management: { handler: management, token: managementToken },
+  });
   const port = await listen(server, 0);
   return {
     url: `http://127.0.0.1:${port}`,
+    managementToken,
     env: { ...provisioned },
     dynamoDbEndpoint: dynamoDb.endpoint,
     handler: management,
@@ -64,17 +72,21 @@ export interface FetchedResponse {
   readonly text: string;
 }
 
-/** fetch with a JSON body, recording every response text for the secret-leak scan. */
-export function jsonClient(baseUrl: string, recorded: string[]) {
+/** fetch with a JSON body and the management token, recording every response text for the secret-leak scan. */
+export function jsonClient(server: Pick<ManagementServer, 'url' | 'managementToken'>, recorded: string[]) {
   return async (
     method: string,
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
   ): Promise<FetchedResponse> => {
-    const response = await fetch(`${baseUrl}${path}`, {
+    const response = await fetch(`${server.url}${path}`, {
       method,
-      headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        authorization: `Bearer ${server.managementToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await response.text();

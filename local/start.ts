@@ -65,7 +65,9 @@ function readOptions(argv: string[]): Options | undefined {
   }
   const awsEndpoint = values['aws-endpoint'] ?? process.env.AWS_ENDPOINT_URL;
   const managementToken =
-    values['management-token'] ?? process.env.A0BRIDGE_MANAGEMENT_TOKEN ?? randomBytes(24).toString('base64url');
+    values['management-token'] ??
+    process.env.A0BRIDGE_MANAGEMENT_TOKEN ??
+    randomBytes(24).toString('base64url');
   if (!/^[\x21-\x7e]+$/.test(managementToken)) {
     // Not echoed: it is a token.
     throw new Error(

@@ -1,58 +1,61 @@
-import { HttpError } from '../shared/errors';
-
 /**
- * A refusal the management API answers with Auth0's error body:
- * `{"statusCode": 409, "error": "Conflict", "message": "…", "errorCode": "…"}`.
- * Messages say what was received and what was expected; they never hold a secret value.
+ * The registry's refusals. The lifecycle's own (drafts, versions, locks, dependencies, builds) live in
+ * `lambdas/lifecycle/errors.ts`; these name action modules, and keep their class names for callers.
  */
-export class RegistryError extends HttpError {
-  public readonly errorCode: string;
+import {
+  EntityBusyError,
+  EntityNameTakenError,
+  EntityNotFoundError,
+  type EntityNoun,
+  EntityVersionNotFoundError,
+  LimitExceededError,
+  RegistryError,
+} from '../lifecycle/errors';
 
-  public constructor(statusCode: number, errorCode: string, message: string, options?: ErrorOptions) {
-    super(statusCode, message, options);
-    this.name = 'RegistryError';
-    this.errorCode = errorCode;
-  }
-}
+export {
+  BuildFailedError,
+  DependencyNotFoundError,
+  DependencyVersionNotFoundError,
+  DraftChangedError,
+  InvalidRequestError,
+  LeaseLostError,
+  LimitExceededError,
+  NothingToPublishError,
+  RegistryError,
+  RegistryUnavailableError,
+  RevisionMismatchError,
+  RollbackNotNeededError,
+  SecretsTooLargeError,
+  VersionConflictError,
+} from '../lifecycle/errors';
 
-/** The request body, path or query is malformed or breaks a rule (400). */
-export class InvalidRequestError extends RegistryError {
-  public constructor(message: string, errorCode = 'invalid_body', options?: ErrorOptions) {
-    super(400, errorCode, message, options);
-    this.name = 'InvalidRequestError';
-  }
-}
+export const MODULE_NOUN: EntityNoun = { noun: 'action module', code: 'module' };
 
-/** A limit (Auth0's, or Secrets Manager's) would be exceeded. */
-export class LimitExceededError extends RegistryError {
-  public constructor(statusCode: 400 | 412, errorCode: string, message: string) {
-    super(statusCode, errorCode, message);
-    this.name = 'LimitExceededError';
-  }
-}
-
-export class ModuleNotFoundError extends RegistryError {
+export class ModuleNotFoundError extends EntityNotFoundError {
   public constructor(moduleId: string) {
-    super(404, 'module_not_found', `No action module has the id ${JSON.stringify(moduleId)}.`);
+    super(MODULE_NOUN, moduleId);
     this.name = 'ModuleNotFoundError';
   }
 }
 
-export class VersionNotFoundError extends RegistryError {
+export class VersionNotFoundError extends EntityVersionNotFoundError {
   public constructor(moduleId: string, versionId: string) {
-    super(
-      404,
-      'module_version_not_found',
-      `Action module ${JSON.stringify(moduleId)} has no version with the id ${JSON.stringify(versionId)}.`,
-    );
+    super(MODULE_NOUN, moduleId, versionId);
     this.name = 'VersionNotFoundError';
   }
 }
 
-export class ModuleNameTakenError extends RegistryError {
+export class ModuleNameTakenError extends EntityNameTakenError {
   public constructor(name: string) {
-    super(409, 'module_conflict', `An action module named ${JSON.stringify(name)} already exists.`);
+    super(MODULE_NOUN, name);
     this.name = 'ModuleNameTakenError';
+  }
+}
+
+export class ModuleBusyError extends EntityBusyError {
+  public constructor(moduleId: string) {
+    super(MODULE_NOUN, moduleId);
+    this.name = 'ModuleBusyError';
   }
 }
 
@@ -79,141 +82,9 @@ export class ModuleInUseError extends RegistryError {
   }
 }
 
-export class NothingToPublishError extends RegistryError {
-  public constructor(latestVersionNumber: number) {
-    super(
-      409,
-      'no_changes_to_publish',
-      `The draft has no changes since version ${latestVersionNumber}; there is nothing new to publish.`,
-    );
-    this.name = 'NothingToPublishError';
-  }
-}
-
-/** The draft changed (or another publish won) between reading it and writing the version. */
-export class DraftChangedError extends RegistryError {
-  public constructor(message: string) {
-    super(409, 'draft_changed', message);
-    this.name = 'DraftChangedError';
-  }
-}
-
-export class RollbackNotNeededError extends RegistryError {
-  public constructor(versionNumber: number) {
-    super(
-      409,
-      'draft_equals_version',
-      `The draft already equals version ${versionNumber}; nothing to roll back.`,
-    );
-    this.name = 'RollbackNotNeededError';
-  }
-}
-
-/** `If-Match` named a draft revision that is no longer current. */
-export class RevisionMismatchError extends RegistryError {
-  public constructor(expected: string, current: number) {
-    super(
-      412,
-      'precondition_failed',
-      `If-Match expected draft revision ${expected}, but the draft is at revision "${current}"; read the module again.`,
-    );
-    this.name = 'RevisionMismatchError';
-  }
-}
-
-/** Another request holds the module's draft lock for longer than we were willing to wait. */
-export class ModuleBusyError extends RegistryError {
-  public constructor(moduleId: string) {
-    super(
-      409,
-      'module_busy',
-      `Another request is changing action module ${JSON.stringify(moduleId)}; try again in a few seconds.`,
-    );
-    this.name = 'ModuleBusyError';
-  }
-}
-
-export class DependencyNotFoundError extends RegistryError {
-  public constructor(name: string) {
-    super(
-      400,
-      'dependency_not_found',
-      `The npm package ${JSON.stringify(name)} does not exist in the registry.`,
-    );
-    this.name = 'DependencyNotFoundError';
-  }
-}
-
-export class DependencyVersionNotFoundError extends RegistryError {
-  public constructor(name: string, spec: string) {
-    super(
-      400,
-      'dependency_version_not_found',
-      `The npm package ${JSON.stringify(name)} has no version matching ${JSON.stringify(spec)}.`,
-    );
-    this.name = 'DependencyVersionNotFoundError';
-  }
-}
-
-/** npm's registry did not answer; the request may succeed later. */
-export class RegistryUnavailableError extends RegistryError {
-  public constructor(what: string, options?: ErrorOptions) {
-    super(
-      503,
-      'npm_registry_unavailable',
-      `The npm registry could not be reached while ${what}; try again.`,
-      options,
-    );
-    this.name = 'RegistryUnavailableError';
-  }
-}
-
-/** Bundling the module failed: the publish creates no version. */
-export class BuildFailedError extends RegistryError {
-  public constructor(details: string, options?: ErrorOptions) {
-    super(
-      400,
-      'build_failed',
-      `The module could not be built, so no version was created: ${details}`,
-      options,
-    );
-    this.name = 'BuildFailedError';
-  }
-}
-
-/** The store lost the draft lock before it could write (it expired and another request took it). */
-export class LeaseLostError extends Error {
-  public constructor(moduleId: string) {
-    super(`The draft lock on action module ${moduleId} expired before the change was written`);
-    this.name = 'LeaseLostError';
-  }
-}
-
-/** The version could not be written because the module moved on (draft revision or version count changed). */
-export class VersionConflictError extends Error {
-  public constructor(moduleId: string) {
-    super(`Action module ${moduleId} changed while its version was being written`);
-    this.name = 'VersionConflictError';
-  }
-}
-
 export class UsageNotFoundError extends Error {
   public constructor(moduleId: string, what: string) {
     super(`Action module ${moduleId}: ${what}`);
     this.name = 'UsageNotFoundError';
-  }
-}
-
-/** The module's secret would outgrow one Secrets Manager secret (values kept for versions count too). */
-export class SecretsTooLargeError extends LimitExceededError {
-  public constructor(bytes: number, limit: number) {
-    super(
-      400,
-      'secrets_too_large',
-      `The module's secrets, with the values its published versions keep, would take ${bytes} bytes; ` +
-        `Secrets Manager holds at most ${limit} bytes per secret (limit: ${limit} bytes). ` +
-        'Remove secrets or use shorter values.',
-    );
-    this.name = 'SecretsTooLargeError';
   }
 }

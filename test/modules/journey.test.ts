@@ -150,7 +150,7 @@ describe('the Action Modules journey on moto_server', () => {
     const store = storeOf(server);
     const secrets = secretsOf(server);
     const version = await store.getVersion(moduleId, v1.body.id);
-    const draft = await store.getModule(moduleId);
+    const draft = await store.get(moduleId);
 
     expect(rotated.status).toBe(200);
     expect(await secrets.readSet(moduleId, version?.secretsSetId as string)).toEqual({
@@ -171,7 +171,7 @@ describe('the Action Modules journey on moto_server', () => {
     const nothingNew = await call('POST', `${MODULES}/${moduleId}/versions`);
     const secrets = secretsOf(server);
     const store = storeOf(server);
-    const draft = await store.getModule(moduleId);
+    const draft = await store.get(moduleId);
 
     expect(rolledBack.status).toBe(200);
     expect(rolledBack.body.all_changes_published).toBe(true);

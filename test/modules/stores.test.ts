@@ -25,6 +25,7 @@ describe('DynamoDbModuleStore on moto', () => {
     return {
       id: randomUUID(),
       moduleId,
+      ownerId: moduleId,
       versionNumber: number,
       code: `module.exports = ${number};`,
       dependencies: [],
@@ -60,7 +61,7 @@ describe('DynamoDbModuleStore on moto', () => {
     await Promise.all(
       Array.from({ length: 20 }, async (_, writer) => {
         for (let attempt = 0; attempt < 200; attempt++) {
-          const module = await stores.store.getModule(id);
+          const module = await stores.store.get(id);
           if (!module) throw new Error('module vanished');
           const next = module.versionCount + 1;
           try {
@@ -79,7 +80,7 @@ describe('DynamoDbModuleStore on moto', () => {
       }),
     );
 
-    const module = await stores.store.getModule(id);
+    const module = await stores.store.get(id);
     const versions = await stores.store.listVersions(id, module?.versionCount ?? 0, {
       offset: 0,
       limit: 100,
@@ -106,7 +107,7 @@ describe('DynamoDbModuleStore on moto', () => {
     const stale = stores.store.createVersion(version(id, 1), { draftRevision: 1, versionCount: 0 });
 
     await expect(stale).rejects.toBeInstanceOf(VersionConflictError);
-    expect((await stores.store.getModule(id))?.versionCount).toBe(0);
+    expect((await stores.store.get(id))?.versionCount).toBe(0);
   });
 
   it('grants the draft lock to one holder at a time and refuses writes from a lost lease', async () => {

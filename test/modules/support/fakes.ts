@@ -14,17 +14,14 @@ import {
   BuildFailedError,
   DependencyNotFoundError,
   DependencyVersionNotFoundError,
-  LeaseLostError,
   ModuleInUseError,
   ModuleLimitError,
   ModuleNameTakenError,
   ModuleNotFoundError,
   SecretsTooLargeError,
-  VersionConflictError,
 } from '../../../lambdas/modules/errors';
 import type {
   ArtifactRef,
-  DraftState,
   ModuleRecord,
   ModuleUsage,
   Page,
@@ -36,159 +33,69 @@ import type {
   BuildInput,
   BuildOutput,
   DependencyResolver,
-  LeaseResult,
   LogPort,
   ModuleBuilder,
   ModuleSecretStore,
   ModuleStore,
   RegistryPorts,
   SecretWrite,
-  VersionExpectation,
 } from '../../../lambdas/modules/ports';
-
-const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+import { InMemoryEntityStore, tick } from '../../support/entity-fakes';
 
 interface StoredModule {
   record: ModuleRecord;
-  lockId?: string;
-  lockUntil?: number;
 }
 
-export class InMemoryModuleStore implements ModuleStore {
-  public readonly modules = new Map<string, StoredModule>();
+export class InMemoryModuleStore
+  extends InMemoryEntityStore<undefined, ModuleRecord, VersionRecord>
+  implements ModuleStore
+{
   public readonly names = new Map<string, string>();
-  public readonly versions = new Map<string, VersionRecord[]>();
   public readonly usage = new Map<string, ModuleUsage[]>();
+
+  public constructor() {
+    super((id) => new ModuleNotFoundError(id));
+  }
+
+  /** The modules by id, as the tests read them. */
+  public get modules(): ReadonlyMap<string, StoredModule> {
+    return this.records;
+  }
 
   public async listModules(window: Window): Promise<Page<ModuleRecord>> {
     await tick();
-    const all = [...this.modules.values()].map(({ record }) => record).sort((a, b) => (a.id < b.id ? -1 : 1));
+    const all = this.all();
     return { items: all.slice(window.offset, window.offset + window.limit), total: all.length };
-  }
-
-  public async getModule(id: string): Promise<ModuleRecord | undefined> {
-    await tick();
-    return this.modules.get(id)?.record;
   }
 
   public async createModule(module: ModuleRecord, maxModules: number): Promise<void> {
     await tick();
     if (this.names.has(module.name)) throw new ModuleNameTakenError(module.name);
-    if (this.modules.size >= maxModules) throw new ModuleLimitError(maxModules);
-    this.modules.set(module.id, { record: module });
+    if (this.records.size >= maxModules) throw new ModuleLimitError(maxModules);
+    this.records.set(module.id, { record: module });
     this.names.set(module.name, module.id);
-  }
-
-  public async acquireLease(
-    id: string,
-    leaseId: string,
-    nowMs: number,
-    untilMs: number,
-  ): Promise<LeaseResult> {
-    await tick();
-    const stored = this.modules.get(id);
-    if (!stored) return { acquired: false, missing: true };
-    if (stored.lockId && (stored.lockUntil ?? 0) >= nowMs) {
-      return { acquired: false, heldUntil: stored.lockUntil ?? 0 };
-    }
-    stored.lockId = leaseId;
-    stored.lockUntil = untilMs;
-    return { acquired: true, module: stored.record };
-  }
-
-  public async saveDraft(id: string, leaseId: string, draft: DraftState): Promise<ModuleRecord> {
-    await tick();
-    const stored = this.modules.get(id);
-    if (!stored) throw new ModuleNotFoundError(id);
-    if (stored.lockId !== leaseId) throw new LeaseLostError(id);
-    const { secretsSetId: _previous, ...rest } = stored.record;
-    stored.record = {
-      ...rest,
-      code: draft.code,
-      dependencies: draft.dependencies,
-      secrets: draft.secrets,
-      ...(draft.secretsSetId ? { secretsSetId: draft.secretsSetId } : {}),
-      draftFingerprint: draft.draftFingerprint,
-      updatedAt: draft.updatedAt,
-      draftRevision: stored.record.draftRevision + 1,
-    };
-    delete stored.lockId;
-    delete stored.lockUntil;
-    return stored.record;
-  }
-
-  public async releaseLease(id: string, leaseId: string): Promise<void> {
-    await tick();
-    const stored = this.modules.get(id);
-    if (stored?.lockId === leaseId) {
-      delete stored.lockId;
-      delete stored.lockUntil;
-    }
-  }
-
-  public async createVersion(version: VersionRecord, expected: VersionExpectation): Promise<void> {
-    await tick();
-    const stored = this.modules.get(version.moduleId);
-    if (
-      !stored ||
-      stored.record.draftRevision !== expected.draftRevision ||
-      stored.record.versionCount !== expected.versionCount ||
-      (expected.leaseId !== undefined && stored.lockId !== expected.leaseId)
-    ) {
-      throw new VersionConflictError(version.moduleId);
-    }
-    if (expected.leaseId !== undefined) {
-      delete stored.lockId;
-      delete stored.lockUntil;
-    }
-    const sets = new Set(stored.record.versionSecretSets);
-    if (version.secretsSetId) sets.add(version.secretsSetId);
-    stored.record = {
-      ...stored.record,
-      versionCount: version.versionNumber,
-      latestVersionId: version.id,
-      latestFingerprint: version.fingerprint,
-      versionSecretSets: [...sets],
-    };
-    this.versions.set(version.moduleId, [...(this.versions.get(version.moduleId) ?? []), version]);
-  }
-
-  public async getVersion(moduleId: string, versionId: string): Promise<VersionRecord | undefined> {
-    await tick();
-    return this.versions.get(moduleId)?.find(({ id }) => id === versionId);
-  }
-
-  public async listVersions(moduleId: string, _count: number, window: Window): Promise<VersionRecord[]> {
-    await tick();
-    const all = [...(this.versions.get(moduleId) ?? [])].reverse();
-    return all.slice(window.offset, window.offset + window.limit);
   }
 
   public async deleteModule(id: string): Promise<void> {
     await tick();
-    const stored = this.modules.get(id);
+    const stored = this.records.get(id);
     if (!stored) throw new ModuleNotFoundError(id);
     if (stored.record.actionsUsingModuleTotal > 0) {
       throw new ModuleInUseError(id, stored.record.actionsUsingModuleTotal);
     }
-    this.modules.delete(id);
+    this.records.delete(id);
     this.names.delete(stored.record.name);
     this.versions.delete(id);
   }
 
   public async putUsage(usage: ModuleUsage): Promise<void> {
     await tick();
-    const stored = this.modules.get(usage.moduleId);
-    if (!stored) throw new ModuleNotFoundError(usage.moduleId);
+    if (!this.records.has(usage.moduleId)) throw new ModuleNotFoundError(usage.moduleId);
     const list = (this.usage.get(usage.moduleId) ?? []).filter(({ actionId }) => actionId !== usage.actionId);
     const isNew = list.length === (this.usage.get(usage.moduleId) ?? []).length;
     this.usage.set(usage.moduleId, [...list, usage]);
-    if (isNew) {
-      stored.record = {
-        ...stored.record,
-        actionsUsingModuleTotal: stored.record.actionsUsingModuleTotal + 1,
-      };
-    }
+    if (isNew)
+      this.update(usage.moduleId, (r) => ({ ...r, actionsUsingModuleTotal: r.actionsUsingModuleTotal + 1 }));
   }
 
   public async removeUsage(moduleId: string, actionId: string): Promise<void> {
@@ -196,12 +103,8 @@ export class InMemoryModuleStore implements ModuleStore {
     const list = this.usage.get(moduleId) ?? [];
     const kept = list.filter((usage) => usage.actionId !== actionId);
     this.usage.set(moduleId, kept);
-    const stored = this.modules.get(moduleId);
-    if (stored && kept.length < list.length) {
-      stored.record = {
-        ...stored.record,
-        actionsUsingModuleTotal: stored.record.actionsUsingModuleTotal - 1,
-      };
+    if (kept.length < list.length) {
+      this.update(moduleId, (r) => ({ ...r, actionsUsingModuleTotal: r.actionsUsingModuleTotal - 1 }));
     }
   }
 

@@ -3,14 +3,8 @@
  * (`npm start`) and the CDK stack read the same definitions and build the same event patterns.
  */
 import { DETAIL_TYPE } from '../../lambdas/ingest/event';
-import {
-  isKnownLogType,
-  LOG_TYPES,
-  type LogTypeCode,
-  ROUTABLE_CATEGORIES,
-  type RoutableCategory,
-} from '../../lambdas/shared/log-types';
-import { closestMatches } from '../../lambdas/shared/suggest';
+import { LogMatchConflictError, logMatchPattern, validateLogMatch } from '../../lambdas/shared/log-match';
+import type { LogTypeCode, RoutableCategory } from '../../lambdas/shared/log-types';
 
 /** Settings every target shares. EventBridge retries for up to `maxEventAge`, then uses the route's DLQ. */
 export interface TargetRetry {
@@ -127,8 +121,8 @@ export interface RouteDefinition {
 }
 
 export class RouteDefinitionError extends Error {
-  public constructor(message: string) {
-    super(message);
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'RouteDefinitionError';
   }
 }
@@ -142,7 +136,6 @@ const ROUTE_ID = /^[a-z0-9](?:[a-z0-9-]{0,40}[a-z0-9])?$/;
 export function validateRoutes(routes: readonly RouteDefinition[]): void {
   const problems: string[] = [];
   const seen = new Set<string>();
-  const codes = Object.keys(LOG_TYPES);
   for (const route of routes) {
     const where = `route "${route.id}"`;
     if (!ROUTE_ID.test(route.id)) {
@@ -154,14 +147,7 @@ export function validateRoutes(routes: readonly RouteDefinition[]): void {
     if (wanted.length === 0 && categories.length === 0 && !pattern) {
       problems.push(`${where}: match names no codes, categories or pattern`);
     }
-    for (const code of wanted) {
-      if (!isKnownLogType(code)) problems.push(unknownName(where, 'log type code', code, codes));
-    }
-    for (const category of categories) {
-      if (!ROUTABLE_CATEGORIES.includes(category as RoutableCategory)) {
-        problems.push(unknownName(where, 'category', category, ROUTABLE_CATEGORIES));
-      }
-    }
+    problems.push(...validateLogMatch(route.match, where));
     if (
       pattern !== undefined &&
       (typeof pattern !== 'object' || pattern === null || Array.isArray(pattern))
@@ -176,47 +162,20 @@ export function validateRoutes(routes: readonly RouteDefinition[]): void {
   }
 }
 
-function unknownName(where: string, kind: string, name: string, valid: readonly string[]): string {
-  const suggestions = closestMatches(name, valid);
-  const hint = suggestions.length > 0 ? `; did you mean ${suggestions.map((s) => `"${s}"`).join(', ')}?` : '';
-  return `${where}: unknown ${kind} "${name}"${hint}`;
-}
-
 /**
  * The EventBridge pattern for a route: events from our source with Auth0's detail-type, whose type code is
  * one of `codes` or whose category is one of `categories`, further narrowed by the raw `pattern`.
  */
 export function eventPatternFor(route: RouteDefinition, source: string): Record<string, unknown> {
-  const { codes = [], categories = [], pattern = {} } = route.match;
-  const alternatives: Record<string, unknown>[] = [];
-  if (codes.length > 0) alternatives.push({ detail: { data: { type: [...codes] } } });
-  if (categories.length > 0) alternatives.push({ detail: { category: [...categories] } });
-
-  let result: Record<string, unknown> = { source: [source], 'detail-type': [DETAIL_TYPE] };
-  if (alternatives.length === 1)
-    result = mergePatterns(result, alternatives[0] as Record<string, unknown>, route.id);
-  if (alternatives.length > 1) result = { ...result, $or: alternatives };
-  return mergePatterns(result, pattern, route.id);
-}
-
-function mergePatterns(a: Record<string, unknown>, b: Record<string, unknown>, routeId: string, path = '') {
-  const merged: Record<string, unknown> = { ...a };
-  for (const [key, value] of Object.entries(b)) {
-    const existing = merged[key];
-    if (existing === undefined) merged[key] = value;
-    else if (isObject(existing) && isObject(value))
-      merged[key] = mergePatterns(existing, value, routeId, `${path}${key}.`);
-    else if (JSON.stringify(existing) !== JSON.stringify(value)) {
-      throw new RouteDefinitionError(
-        `route "${routeId}": the raw pattern sets "${path}${key}", which the route already sets from its codes, categories or source`,
-      );
-    }
+  try {
+    return logMatchPattern(route.match, source, DETAIL_TYPE);
+  } catch (error) {
+    if (!(error instanceof LogMatchConflictError)) throw error;
+    throw new RouteDefinitionError(
+      `route "${route.id}": the raw pattern sets "${error.path}", which the route already sets from its codes, categories or source`,
+      { cause: error },
+    );
   }
-  return merged;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export const isEnabled = (route: RouteDefinition): boolean => route.enabled !== false;

@@ -194,7 +194,7 @@ describe('DynamoDbDedupStore', () => {
     documentMock
       .on(BatchWriteCommand)
       .resolves({ UnprocessedItems: { dedup: [{ PutRequest: { Item: { log_id: 'a' } } }] } });
-    await expect(store().markPublished(['a'])).rejects.toThrow(/1 dedup writes unprocessed after 5 attempts/);
+    await expect(store().markPublished(['a'])).rejects.toThrow(/1 lease writes unprocessed after 5 attempts/);
   });
 });
 

@@ -34,6 +34,9 @@ export interface ActionStore extends EntityStore<ActionSpec, ActionRecord, Actio
   getBindings(triggerId: TriggerId): Promise<readonly BindingRecord[]>;
   /** Replaces a trigger's bindings. */
   putBindings(triggerId: TriggerId, bindings: readonly BindingRecord[]): Promise<void>;
+  /** Takes the lock on the binding rules (the project's claim pattern); false while another holds it. */
+  lockRules(leaseId: string): Promise<boolean>;
+  unlockRules(leaseId: string): Promise<void>;
 }
 
 /** Content-addressed build outputs (module artifacts and action bundles) in S3. */

@@ -4,6 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { errorResponse, fromFunctionUrlEvent, handleManagementRequest } from '../management/http';
 import { dynamoDb } from '../shared/clients/dynamodb';
 import { s3 } from '../shared/clients/s3';
 import { secretsManager } from '../shared/clients/secrets-manager';
@@ -15,7 +16,7 @@ import { NpmDependencyResolver, pacoteOptions } from './adapters/npm-registry';
 import { S3ArtifactStore } from './adapters/s3-artifacts';
 import { SecretsManagerModuleSecrets } from './adapters/secrets-manager-secrets';
 import { loadModulesConfig } from './config';
-import { errorResponse, fromFunctionUrlEvent, handleManagementRequest } from './http';
+import { type ManagementContext, MODULE_ROUTES } from './http';
 import { ModuleRegistry } from './registry';
 
 const config = loadModulesConfig();
@@ -46,6 +47,8 @@ const registry = new ModuleRegistry(
   { leaseMs: config.lockSeconds * 1000, publishLeaseMs: config.publishLockSeconds * 1000 },
 );
 
+const management: ManagementContext = { modules: registry };
+
 /**
  * Lambda Function URL (payload format 2.0, AWS_IAM auth) entry point for Auth0's Action Modules
  * Management API: `/api/v2/actions/modules…`.
@@ -57,7 +60,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
   .handler(async (event, context) => {
     const request = fromFunctionUrlEvent(event);
     try {
-      const { response, outcome } = await handleManagementRequest(request, registry, logger);
+      const { response, outcome } = await handleManagementRequest(request, MODULE_ROUTES, management, logger);
       logger.info('Served a management request', {
         method: request.method,
         path: request.path,

@@ -138,14 +138,23 @@ export function checkModuleName(value: unknown, limits: RegistryLimits): string 
   return value;
 }
 
-function checkCode(value: unknown, limits: RegistryLimits): string {
+/** Where code, secrets and dependencies belong, for messages: modules and actions share these checks. */
+export type OwnerKind = 'module' | 'action';
+
+const AN: Record<OwnerKind, string> = { module: 'a module', action: 'an action' };
+
+export function checkCode(
+  value: unknown,
+  limits: Pick<RegistryLimits, 'maxCodeLength'>,
+  kind: OwnerKind = 'module',
+): string {
   if (typeof value !== 'string')
     throw new InvalidRequestError(`code must be a string, got ${describe(value)}.`);
   if (value.length > limits.maxCodeLength) {
     throw new LimitExceededError(
       400,
       'code_too_long',
-      `code is ${value.length} characters long; module code has at most ${limits.maxCodeLength} characters.`,
+      `code is ${value.length} characters long; ${kind} code has at most ${limits.maxCodeLength} characters.`,
     );
   }
   if (value.includes('\0')) throw new InvalidRequestError('code must not contain NUL characters.');
@@ -156,7 +165,12 @@ function checkCode(value: unknown, limits: RegistryLimits): string {
  * Secrets arrive in many wrong shapes (`"API_KEY=…"`, `{"API_KEY": "…"}`, `[["API_KEY", "…"]]`), and whatever
  * sits under `secrets` may be a value: refusals here say where and which type was found, never what.
  */
-function checkSecrets(value: unknown, limits: RegistryLimits, valueRequired: boolean): SecretInput[] {
+export function checkSecrets(
+  value: unknown,
+  limits: Pick<RegistryLimits, 'maxSecretsPerModule' | 'maxSecretNameLength' | 'maxSecretValueLength'>,
+  valueRequired: boolean,
+  kind: OwnerKind = 'module',
+): SecretInput[] {
   if (!Array.isArray(value)) {
     throw new InvalidRequestError(
       `secrets must be an array of {name, value} objects, got ${describeType(value)}.`,
@@ -166,7 +180,7 @@ function checkSecrets(value: unknown, limits: RegistryLimits, valueRequired: boo
     throw new LimitExceededError(
       400,
       'too_many_secrets',
-      `${value.length} secrets were given; a module has at most ${limits.maxSecretsPerModule} secrets.`,
+      `${value.length} secrets were given; ${AN[kind]} has at most ${limits.maxSecretsPerModule} secrets.`,
     );
   }
   const seen = new Set<string>();
@@ -205,7 +219,11 @@ function checkSecrets(value: unknown, limits: RegistryLimits, valueRequired: boo
 }
 
 /** A valid name is echoed from then on (responses list names anyway); an invalid one may be a pasted value. */
-function checkSecretName(value: unknown, where: string, limits: RegistryLimits): string {
+function checkSecretName(
+  value: unknown,
+  where: string,
+  limits: Pick<RegistryLimits, 'maxSecretNameLength'>,
+): string {
   if (typeof value !== 'string' || value.length === 0) {
     throw new InvalidRequestError(`${where}: name must be a non-empty string, got ${describeType(value)}.`);
   }
@@ -224,7 +242,11 @@ function checkSecretName(value: unknown, where: string, limits: RegistryLimits):
   return value;
 }
 
-function checkDependencies(value: unknown, limits: RegistryLimits): DependencyInput[] {
+export function checkDependencies(
+  value: unknown,
+  limits: Pick<RegistryLimits, 'maxDependenciesPerModule'>,
+  kind: OwnerKind = 'module',
+): DependencyInput[] {
   if (!Array.isArray(value)) {
     throw new InvalidRequestError(
       `dependencies must be an array of {name, version}, got ${describe(value)}.`,
@@ -234,7 +256,7 @@ function checkDependencies(value: unknown, limits: RegistryLimits): DependencyIn
     throw new LimitExceededError(
       400,
       'too_many_dependencies',
-      `${value.length} dependencies were given; a module has at most ${limits.maxDependenciesPerModule} npm dependencies.`,
+      `${value.length} dependencies were given; ${AN[kind]} has at most ${limits.maxDependenciesPerModule} npm dependencies.`,
     );
   }
   const seen = new Set<string>();
@@ -318,14 +340,18 @@ function optionalString(value: unknown, field: string, maxLength: number): strin
   return value;
 }
 
-function requireObject(value: unknown, what: string): Record<string, unknown> {
+export function requireObject(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidRequestError(`${what} must be a JSON object, got ${describe(value)}.`);
   }
   return value as Record<string, unknown>;
 }
 
-function refuseUnknownFields(object: Record<string, unknown>, allowed: readonly string[], when: string) {
+export function refuseUnknownFields(
+  object: Record<string, unknown>,
+  allowed: readonly string[],
+  when: string,
+) {
   const unknown = Object.keys(object).filter((key) => !allowed.includes(key));
   if (unknown.length > 0) {
     throw new InvalidRequestError(
@@ -346,7 +372,7 @@ function describeType(value: unknown): string {
 }
 
 /** A short description of a non-secret value, for error messages. */
-function describe(value: unknown): string {
+export function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';

@@ -1,4 +1,5 @@
-import { handleManagementRequest } from '../../../lambdas/modules/http';
+import { handleManagementRequest } from '../../../lambdas/management/http';
+import { MODULE_ROUTES } from '../../../lambdas/modules/http';
 import type { LogPort } from '../../../lambdas/modules/ports';
 import { ModuleRegistry, type RegistryOptions } from '../../../lambdas/modules/registry';
 import type { FakePorts } from './fakes';
@@ -32,7 +33,8 @@ export function inMemoryApi(ports: FakePorts, options: RegistryOptions = {}) {
         headers: { 'content-type': 'application/json', ...lowerCase(headers) },
         ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
       },
-      registry,
+      MODULE_ROUTES,
+      { modules: registry },
       ports.logger as LogPort,
     );
     bodies.push(response.body);

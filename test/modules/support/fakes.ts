@@ -211,6 +211,13 @@ export class InMemoryArtifacts implements ArtifactStore {
     this.objects.set(key, content);
     return { bucket: 'artifacts', key, sha256, bytes: content.length };
   }
+
+  public async get(ref: ArtifactRef): Promise<Buffer> {
+    await tick();
+    const content = this.objects.get(ref.key);
+    if (!content) throw new Error(`No artifact at ${ref.key}`);
+    return content;
+  }
 }
 
 export class RecordingLogger implements LogPort {

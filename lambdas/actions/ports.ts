@@ -39,13 +39,8 @@ export interface ActionStore extends EntityStore<ActionSpec, ActionRecord, Actio
   unlockRules(leaseId: string): Promise<void>;
 }
 
-/** Content-addressed build outputs (module artifacts and action bundles) in S3. */
-export interface ArtifactStore {
-  /** Stores the artifact under a key derived from its hash; storing it again is harmless. */
-  put(sha256: string, content: Buffer): Promise<ArtifactRef>;
-  /** Reads one back, checking its SHA-256. */
-  get(ref: ArtifactRef): Promise<Buffer>;
-}
+/** Content-addressed build outputs (module artifacts and action bundles) in S3: the modules' port. */
+export type { ArtifactStore } from '../modules/ports';
 
 export interface ActionBuildInput {
   readonly name: string;
@@ -106,7 +101,7 @@ export interface ActionRegistryPorts {
   readonly secrets: import('../lifecycle/ports').SecretSetStore;
   readonly resolver: import('../lifecycle/ports').DependencyResolver;
   readonly builder: ActionBuilder;
-  readonly artifacts: ArtifactStore;
+  readonly artifacts: import('../modules/ports').ArtifactStore;
   /** The modules registry's store: pinned versions, and the usage records behind `GET /modules/{id}/actions`. */
   readonly modules: import('../modules/ports').ModuleStore;
   readonly deployer: ActionDeployer;

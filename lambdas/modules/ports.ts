@@ -51,6 +51,11 @@ export interface BuildInput {
   readonly moduleName: string;
   readonly code: string;
   readonly dependencies: readonly Dependency[];
+  /**
+   * The module names the code may require as `actions:<name>` (an action's pinned modules), left as
+   * requires for the action bundle to resolve. Modules cannot require modules: none for them.
+   */
+  readonly actionModules?: readonly string[];
 }
 
 export interface BuildOutput {
@@ -67,6 +72,8 @@ export interface ModuleBuilder {
 export interface ArtifactStore {
   /** Stores the artifact under a key derived from its hash; storing it again is harmless. */
   put(sha256: string, content: Buffer): Promise<ArtifactRef>;
+  /** Reads one back, checking its SHA-256. */
+  get(ref: ArtifactRef): Promise<Buffer>;
 }
 
 export interface RegistryPorts {

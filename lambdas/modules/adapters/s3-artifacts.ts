@@ -1,4 +1,5 @@
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { sleep } from '../../shared/concurrency';
 import type { ArtifactRef } from '../model';
 import type { ArtifactStore } from '../ports';
@@ -45,5 +46,18 @@ export class S3ArtifactStore implements ArtifactStore {
       }
     }
     return { bucket: this.props.bucket, key, sha256, bytes: content.length };
+  }
+
+  /** Reads an artifact back, refusing bytes whose SHA-256 is not the one it was stored under. */
+  public async get(ref: ArtifactRef): Promise<Buffer> {
+    const output = await this.client.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+    const content = Buffer.from((await output.Body?.transformToByteArray()) ?? []);
+    const actual = createHash('sha256').update(content).digest('hex');
+    if (actual !== ref.sha256) {
+      throw new Error(
+        `The artifact s3://${ref.bucket}/${ref.key} does not match its SHA-256; it was changed after it was stored`,
+      );
+    }
+    return content;
   }
 }

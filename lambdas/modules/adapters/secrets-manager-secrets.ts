@@ -8,6 +8,7 @@ import {
   ResourceNotFoundException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { ActionNotFoundError } from '../../actions/errors';
 import {
   parseSecretDocument,
   pruneSecretSets,
@@ -20,12 +21,21 @@ import { ModuleNotFoundError, SecretsTooLargeError } from '../errors';
 import type { ModuleSecretStore } from '../ports';
 
 export interface SecretsManagerModuleSecretsProps {
-  /** Secret names are `<prefix>/modules/<moduleId>`; IAM policies scope access by this prefix. */
+  /** Secret names are `<prefix>/<collection>/<ownerId>`; IAM policies scope access by this prefix. */
   readonly prefix: string;
+  /** Whose secrets these are. @default 'modules' */
+  readonly collection?: SecretCollection;
   /** A customer managed KMS key for new secrets; Secrets Manager's own key otherwise. */
   readonly kmsKeyId?: string;
   /** @default 65,536 bytes, Secrets Manager's limit for one SecretString */
   readonly maxSecretStringBytes?: number;
+}
+
+export type SecretCollection = 'modules' | 'actions';
+
+/** Where an owner's secret lives: `<prefix>/<collection>/<ownerId>`. CDK, the deployer and the runners use it. */
+export function secretNameFor(prefix: string, collection: SecretCollection, ownerId: string): string {
+  return `${prefix.replace(/\/+$/, '')}/${collection}/${ownerId}`;
 }
 
 /** A Secrets Manager call failed. Only the error's name is kept: an SDK message is not ours to vouch for. */
@@ -43,9 +53,17 @@ export class SecretsManagerModuleSecrets implements ModuleSecretStore {
     private readonly props: SecretsManagerModuleSecretsProps,
   ) {}
 
-  /** The secret name of a module, for the runner and for IAM: `<prefix>/modules/<moduleId>`. */
+  /** The secret name of an owner, for the runner and for IAM: `<prefix>/<collection>/<ownerId>`. */
   public secretName(moduleId: string): string {
-    return `${this.props.prefix.replace(/\/+$/, '')}/modules/${moduleId}`;
+    return secretNameFor(this.props.prefix, this.props.collection ?? 'modules', moduleId);
+  }
+
+  private noun(): string {
+    return this.props.collection === 'actions' ? 'action' : 'action module';
+  }
+
+  private notFound(id: string): Error {
+    return this.props.collection === 'actions' ? new ActionNotFoundError(id) : new ModuleNotFoundError(id);
   }
 
   public async writeSet(
@@ -80,7 +98,7 @@ export class SecretsManagerModuleSecrets implements ModuleSecretStore {
   public async readSet(moduleId: string, setId: string): Promise<Record<string, string>> {
     const document = await this.read(moduleId);
     const resolved = document && resolveSecretSet(document, setId);
-    if (!resolved) throw new Error(`Action module ${moduleId} has no secret set ${setId}`);
+    if (!resolved) throw new Error(`The ${this.noun()} ${moduleId} has no secret set ${setId}`);
     return resolved;
   }
 
@@ -107,10 +125,10 @@ export class SecretsManagerModuleSecrets implements ModuleSecretStore {
       text = output.SecretString;
     } catch (error) {
       if (error instanceof ResourceNotFoundException) return undefined;
-      if (isMarkedDeleted(error)) throw new ModuleNotFoundError(moduleId);
+      if (isMarkedDeleted(error)) throw this.notFound(moduleId);
       throw new SecretStoreError('GetSecretValue', moduleId, error);
     }
-    return parseSecretDocument(text ?? '', `action module ${moduleId}`);
+    return parseSecretDocument(text ?? '', `${this.noun()} ${moduleId}`);
   }
 
   private async write(moduleId: string, text: string, create: boolean): Promise<void> {
@@ -121,9 +139,14 @@ export class SecretsManagerModuleSecrets implements ModuleSecretStore {
           new CreateSecretCommand({
             Name: name,
             SecretString: text,
-            Description: `Secret values of Auth0 Event Bridge action module ${moduleId}`,
+            Description: `Secret values of Auth0 Event Bridge ${this.noun()} ${moduleId}`,
             ...(this.props.kmsKeyId ? { KmsKeyId: this.props.kmsKeyId } : {}),
-            Tags: [{ Key: 'a0bridge:module-id', Value: moduleId }],
+            Tags: [
+              {
+                Key: `a0bridge:${this.props.collection === 'actions' ? 'action' : 'module'}-id`,
+                Value: moduleId,
+              },
+            ],
           }),
         );
         return;
@@ -135,7 +158,7 @@ export class SecretsManagerModuleSecrets implements ModuleSecretStore {
     try {
       await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: text }));
     } catch (error) {
-      if (isMarkedDeleted(error)) throw new ModuleNotFoundError(moduleId);
+      if (isMarkedDeleted(error)) throw this.notFound(moduleId);
       throw new SecretStoreError('PutSecretValue', moduleId, error);
     }
   }

@@ -3,6 +3,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { routes as configuredRoutes } from '../config/routes';
+import { ActionRunner } from './action-runner';
 import { Auth0EventBus, DEFAULT_ARCHIVE_RETENTION_DAYS } from './bus';
 import { DEFAULT_CLAIM_CHECK_RETENTION_DAYS, Ingest } from './ingest';
 import { ModuleRegistry } from './module-registry';
@@ -112,6 +113,16 @@ export interface Auth0EventBridgeStackProps extends StackProps {
    * @default the bus name
    */
   readonly modulesSecretsPrefix?: string;
+  /**
+   * How long an action may run on one event, in seconds; a longer run fails and is retried.
+   * @default 20
+   */
+  readonly actionTimeoutSeconds?: number;
+  /**
+   * Days action executions are kept.
+   * @default 10
+   */
+  readonly actionExecutionTtlDays?: number;
 }
 
 /**
@@ -125,6 +136,7 @@ export class Auth0EventBridgeStack extends Stack {
   public readonly schema: LogEventSchema;
   public readonly operations: Operations;
   public readonly modules: ModuleRegistry;
+  public readonly actions: ActionRunner;
 
   public constructor(scope: Construct, id: string, props: Auth0EventBridgeStackProps = {}) {
     super(scope, id, {
@@ -193,6 +205,19 @@ export class Auth0EventBridgeStack extends Stack {
       removalPolicy: dataRemovalPolicy,
     });
 
+    // Actions' secrets sit beside their modules' secrets: `<prefix>/actions/<id>`.
+    this.actions = new ActionRunner(this, 'Actions', {
+      eventBus,
+      logEventSource: eventSource,
+      management: this.modules,
+      secretsPrefix: props.modulesSecretsPrefix ?? busName,
+      timeoutSeconds: props.actionTimeoutSeconds,
+      executionTtlDays: props.actionExecutionTtlDays,
+      deadLetterRetentionDays: props.queueRetentionDays,
+      logRetention: props.logRetention,
+      removalPolicy: dataRemovalPolicy,
+    });
+
     const alarmTopic =
       props.alarmTopic ??
       (props.alarmTopicArn ? Topic.fromTopicArn(this, 'ImportedAlarmTopic', props.alarmTopicArn) : undefined);
@@ -211,6 +236,12 @@ export class Auth0EventBridgeStack extends Stack {
       'modules-errors',
       this.modules.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       'The Action Modules management function threw: a request failed with 502. Read its log group.',
+    );
+    this.operations.alarmOnQueueDepth(
+      'ActionsDeadLetters',
+      'actions-dlq',
+      this.actions.deadLetterQueue,
+      'Events an action failed on after every retry (or that EventBridge could not deliver to it) sit in the actions dead-letter queue; the executions say why.',
     );
 
     this.addOutputs();

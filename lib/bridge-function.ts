@@ -1,7 +1,7 @@
 import { type Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { projectPath } from './paths';
@@ -28,6 +28,26 @@ export interface BridgeFunctionProps {
    */
   readonly nodeModules?: string[];
 }
+
+/**
+ * How every handler of this project is built. lib/action-runner.ts builds the action host with the same
+ * options, so that the host and the handlers are the same kind of file.
+ */
+export const BRIDGE_BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  platform: 'node',
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  // The runtime ships an SDK, but bundling ours pins the version the tests ran against.
+  bundleAwsSDK: true,
+  externalModules: [],
+  mainFields: ['module', 'main'],
+  // CommonJS dependencies call require(); ESM output has none unless the bundle defines it.
+  banner:
+    "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+} as const satisfies BundlingOptions;
 
 export interface BridgeFunction {
   readonly function: NodejsFunction;
@@ -67,20 +87,8 @@ export function createBridgeFunction(scope: Construct, props: BridgeFunctionProp
     logGroup,
     environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
     bundling: {
-      format: OutputFormat.ESM,
-      target: 'node22',
-      platform: 'node',
-      minify: true,
-      sourceMap: true,
-      sourcesContent: false,
-      // The runtime ships an SDK, but bundling ours pins the version the tests ran against.
-      bundleAwsSDK: true,
-      externalModules: [],
-      mainFields: ['module', 'main'],
+      ...BRIDGE_BUNDLING,
       ...(props.nodeModules ? { nodeModules: props.nodeModules } : {}),
-      // CommonJS dependencies call require(); ESM output has none unless the bundle defines it.
-      banner:
-        "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
     },
   });
   Validations.of(fn).acknowledge({

@@ -1,7 +1,12 @@
 import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AttributeType, Billing, type ITableV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { FunctionUrlAuthType, type IFunction, type IFunctionUrl, InvokeMode } from 'aws-cdk-lib/aws-lambda';
+import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import {
+  FunctionUrlAuthType,
+  type IFunctionUrl,
+  InvokeMode,
+  type Function as LambdaFunction,
+} from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   BlockPublicAccess,
@@ -56,10 +61,13 @@ export interface ModuleRegistryProps {
 export class ModuleRegistry extends Construct {
   public readonly table: ITableV2;
   public readonly artifactsBucket: IBucket;
-  public readonly function: IFunction;
+  /** A Function (not only an IFunction), so that the action runner can add its environment to it. */
+  public readonly function: LambdaFunction;
   public readonly functionUrl: IFunctionUrl;
-  /** The ARN pattern of every module secret, for granting a future actions runner read access. */
+  /** The ARN pattern of every module secret. */
   public readonly secretsArnPattern: string;
+  /** The ARN pattern of every action secret (`<prefix>/actions/<action id>`), written by the same function. */
+  public readonly actionSecretsArnPattern: string;
 
   public constructor(scope: Construct, id: string, props: ModuleRegistryProps) {
     super(scope, id);
@@ -135,6 +143,7 @@ export class ModuleRegistry extends Construct {
     artifactsBucket.grantPut(fn, `${MODULE_ARTIFACTS_PREFIX}*`);
     // Pseudo parameters, not the stack's env: the ARN reads the same in every template (and in cdk-nag's ids).
     this.secretsArnPattern = `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${props.secretsPrefix}/modules/*`;
+    this.actionSecretsArnPattern = `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${props.secretsPrefix}/actions/*`;
     // Secrets are created at run time, one per module, so no ISecret exists to grant on: the statement is
     // scoped to the name prefix instead.
     role.addToPrincipalPolicy(
@@ -146,7 +155,7 @@ export class ModuleRegistry extends Construct {
           'secretsmanager:DeleteSecret',
           'secretsmanager:TagResource',
         ],
-        resources: [this.secretsArnPattern],
+        resources: [this.secretsArnPattern, this.actionSecretsArnPattern],
       }),
     );
 
@@ -169,7 +178,24 @@ export class ModuleRegistry extends Construct {
           reason:
             "One secret per module, created by the function when the module is created, so no ARN exists at deploy time; the statement covers only names under this stack's module prefix.",
         },
+        {
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${props.secretsPrefix}/actions/*]`,
+          reason:
+            "One secret per action, created by the function when the action is created, so no ARN exists at deploy time; the statement covers only names under this stack's action prefix.",
+        },
       );
     }
+  }
+
+  /**
+   * Lets `grantee` read every built artifact (module versions and action bundles): the action deployer
+   * zips a deployment's bundle into its function.
+   */
+  public grantReadArtifacts(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject'],
+      resourceArns: [this.artifactsBucket.arnForObjects('*')],
+    });
   }
 }

@@ -345,6 +345,20 @@ export class ActionRegistry {
     return { ...(await this.ports.executions.list(actionId, toWindow(effective))), paging: effective };
   }
 
+  /** Starts every deployed version again where actions run (local mode, after a restart). */
+  public async redeployLive(): Promise<number> {
+    const { items } = await this.ports.store.listActions({ offset: 0, limit: Number.MAX_SAFE_INTEGER });
+    let count = 0;
+    for (const action of items) {
+      if (!action.deployedVersionId) continue;
+      const version = await this.ports.store.getVersion(action.id, action.deployedVersionId);
+      if (!version) continue;
+      await this.ports.deployer.deploy(this.deploymentOf(action, version));
+      count++;
+    }
+    return count;
+  }
+
   /** What a runner needs to run a version; no secret value. */
   public deploymentOf(action: ActionRecord, version: ActionVersionRecord): ActionDeployment {
     return {

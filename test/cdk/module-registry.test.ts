@@ -82,7 +82,7 @@ describe('ModuleRegistry in the stack', () => {
     });
   });
 
-  it("may touch only module secrets under the stack's prefix, and never the ingest token", () => {
+  it("may touch only module and action secrets under the stack's prefix, and never the ingest token", () => {
     const secretStatements = statements().filter((s) =>
       actionsOf(s).some((a) => a.startsWith('secretsmanager:')),
     );
@@ -94,7 +94,7 @@ describe('ModuleRegistry in the stack', () => {
       'secretsmanager:PutSecretValue',
       'secretsmanager:TagResource',
     ]);
-    expect(secretStatements[0]?.Resource).toEqual({
+    const pattern = (collection: string) => ({
       'Fn::Join': [
         '',
         [
@@ -104,21 +104,26 @@ describe('ModuleRegistry in the stack', () => {
           { Ref: 'AWS::Region' },
           ':',
           { Ref: 'AWS::AccountId' },
-          ':secret:auth0-events/modules/*',
+          `:secret:auth0-events/${collection}/*`,
         ],
       ],
     });
+    expect(secretStatements[0]?.Resource).toEqual([pattern('actions'), pattern('modules')]);
     expect(JSON.stringify(statements())).not.toContain(ids.tokenSecret);
   });
 
   it('reads and writes its own table and writes builds under the artifacts prefix only', () => {
-    const dynamo = statements().filter((s) => actionsOf(s).some((a) => a.startsWith('dynamodb:')));
+    // Writes: its own table only (the actions' executions table it may only read: action-runner.test.ts).
+    const dynamo = statements().filter((s) => actionsOf(s).includes('dynamodb:PutItem'));
     expect(dynamo.flatMap((s) => [s.Resource].flat())).toEqual([{ 'Fn::GetAtt': [ids.table, 'Arn'] }]);
     const s3 = statements().filter((s) => actionsOf(s).includes('s3:PutObject'));
     expect(s3.map((s) => s.Resource)).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ids.bucket, 'Arn'] }, '/modules/artifacts/*']] },
     ]);
-    for (const statement of statements()) expect(statement.Resource).not.toEqual('*');
+    // events:ListRules (for the action binding rules) takes no resource; nothing else is on "*".
+    for (const statement of statements()) {
+      if (statement.Resource === '*') expect(statement.Action).toEqual('events:ListRules');
+    }
   });
 
   it('uses the prefix given by modulesSecretsPrefix', () => {

@@ -116,6 +116,10 @@ describe('cdk-nag AwsSolutions', () => {
   it('acknowledges only known findings, each on its own resource, each with a specific reason', () => {
     const stack = new Auth0EventBridgeStack(newApp(), 'NagAcks', { env: TEST_ENV, routes: EVERY_TARGET });
     const acks = acknowledgements(stack);
+    const prefix = stack.actions.namePrefix;
+    const arn = (service: string, resource: string) =>
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:${service}:${service === 'iam' ? '' : '<AWS::Region>'}:<AWS::AccountId>:${resource}]`;
+    const rules = arn('events', `rule/<BusEventBus016AB1B4>/${prefix}*`);
     for (const ack of acks) {
       expect(ack.path, ack.id).not.toBe('NagAcks');
       expect(ack.reason.length, `${ack.path} ${ack.id}`).toBeGreaterThanOrEqual(80);
@@ -126,6 +130,22 @@ describe('cdk-nag AwsSolutions', () => {
         .sort(),
     ).toEqual(
       [
+        // The action runner: functions, roles and rules it creates at run time under its prefix.
+        `Actions/ActionBoundary ${arn('logs', `log-group:/aws/lambda/${prefix}*`)}`,
+        `Actions/ActionBoundary ${arn('secretsmanager', 'secret:auth0-events/actions/*')}`,
+        `Actions/ActionBoundary ${arn('secretsmanager', 'secret:auth0-events/modules/*')}`,
+        'Actions/Cleanup/Function AwsSolutions-L1',
+        'Actions/Cleanup/FunctionRole/DefaultPolicy AwsSolutions-IAM5[Resource::*]',
+        `Actions/Cleanup/FunctionRole/DefaultPolicy ${rules}`,
+        `Actions/Cleanup/FunctionRole/DefaultPolicy ${arn('iam', `role/${prefix}*`)}`,
+        `Actions/Cleanup/FunctionRole/DefaultPolicy ${arn('lambda', `function:${prefix}*`)}`,
+        'Actions/Cleanup/ProviderRole/DefaultPolicy AwsSolutions-IAM5[Resource::<bucket>:*]',
+        'Actions/DeadLetterQueue AwsSolutions-SQS3',
+        'Actions/ManagementPolicy AwsSolutions-IAM5[Resource::*]',
+        `Actions/ManagementPolicy ${rules}`,
+        `Actions/ManagementPolicy ${arn('iam', `role/${prefix}*`)}`,
+        `Actions/ManagementPolicy ${arn('lambda', `function:${prefix}*`)}`,
+        'Modules/FunctionRole/DefaultPolicy AwsSolutions-IAM5[Resource::<bucket>/*]',
         'Ingest/ClaimCheckBucket AwsSolutions-S1',
         'Ingest/Function AwsSolutions-L1',
         'Ingest/FunctionRole/DefaultPolicy AwsSolutions-IAM5[Action::s3:Abort*]',
@@ -137,6 +157,7 @@ describe('cdk-nag AwsSolutions', () => {
         'Modules/Function AwsSolutions-L1',
         'Modules/FunctionRole/DefaultPolicy AwsSolutions-IAM5[Action::s3:Abort*]',
         'Modules/FunctionRole/DefaultPolicy AwsSolutions-IAM5[Resource::<bucket>/modules/artifacts/*]',
+        'Modules/FunctionRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:auth0-events/actions/*]',
         'Modules/FunctionRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:auth0-events/modules/*]',
         // Routes whose targets include no created queue: their DLQ is no queue's redrive target.
         ...['a', 'b', 'f', 'l', 't'].map((route) => `Routes/${route}/DeadLetterQueue AwsSolutions-SQS3`),

@@ -11,8 +11,8 @@ describe('alarms', () => {
     synth = synthesize();
   });
 
-  it('has one alarm per ingest failure mode, the quarantine, each route DLQ and the modules API', () => {
-    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 6 + defaultRoutes.length);
+  it('has one alarm per ingest failure mode, the quarantine, each route DLQ, the modules API and the actions DLQ', () => {
+    synth.template.resourceCountIs('AWS::CloudWatch::Alarm', 7 + defaultRoutes.length);
   });
 
   it.each([
@@ -22,6 +22,7 @@ describe('alarms', () => {
     ['Test-publish-failures', { Namespace: 'Auth0EventBridge', MetricName: 'Failed', Dimensions: INGEST }],
     ['Test-quarantine-depth', { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' }],
     ['Test-modules-errors', { Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum' }],
+    ['Test-actions-dlq', { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' }],
   ])('%s fires on the first occurrence and is quiet without data', (alarmName, metric) => {
     synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: alarmName,
@@ -68,7 +69,7 @@ describe('alarms', () => {
       },
     });
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(6 + defaultRoutes.length);
+    expect(alarms).toHaveLength(7 + defaultRoutes.length);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: topic }]);

@@ -1,0 +1,3 @@
+import { IAMClient } from '@aws-sdk/client-iam';
+
+export const iam = new IAMClient({});

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole bridge on this machine. Starts moto_server (unless an endpoint is given), creates the
  * bus, table, secret, queues, bucket and route rules on it, serves the real Lambda handlers over HTTP with
- * Function URL semantics, and shows routed events as they happen. Ctrl-C stops everything it started.
+ * Function URL semantics, runs deployed actions (a queue, a child process and a poller each: local/actions/),
+ * and shows routed events and action runs as they happen. Ctrl-C stops everything it started.
  */
 import { randomBytes } from 'node:crypto';
 import { relative } from 'node:path';
@@ -10,6 +11,9 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { removeLocalAccess, writeLocalAccess } from '../cli/local-access';
 import { routes } from '../config/routes';
+import { formatActionDelivery } from './actions/live-view';
+import { defaultActionsNames } from './actions/provision';
+import { createLocalActionsRuntime } from './actions/runtime';
 import type { FunctionUrlHandler } from './function-url';
 import { followRoutes, formatRoutedEvent } from './live-view';
 import { defaultModulesNames, provisionModulesLocal } from './modules';
@@ -130,6 +134,14 @@ async function main(): Promise<void> {
       POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'WARN',
       POWERTOOLS_METRICS_DISABLED: options.verbose ? 'false' : 'true',
     });
+    // After the environment is set: its logger reads POWERTOOLS_LOG_LEVEL when it is made.
+    const actions = await createLocalActionsRuntime(aws, defaultActionsNames(names.busName, names.source), {
+      dynamoDbEndpoint: dynamoDbProxy.endpoint,
+      onDelivery: (delivery) => console.log(formatActionDelivery(delivery)),
+    });
+    // Stopped before the DynamoDB proxy and moto: a run killed on the way out still records its execution.
+    stack.push(() => actions.stop());
+
     // Imported only now: the handler reads its configuration and creates its clients at load, as in Lambda.
     const { handler } = await import('../lambdas/ingest/handler');
     const ingest: FunctionUrlHandler = async (event, context) => {
@@ -139,14 +151,15 @@ async function main(): Promise<void> {
       return result;
     };
 
-    const { handler: management } = await import('../lambdas/modules/handler');
+    // The management API as Lambda builds it (lambdas/management/wiring.ts), with actions running here.
+    const management = await localManagementHandler(actions, names.busName, names.source);
     const { stopEsbuild } = await import('../lambdas/modules/adapters/esbuild-builder');
     stack.push(async () => stopEsbuild());
 
     const server = createLocalServer(
       {
         ingest,
-        management: { handler: management as unknown as FunctionUrlHandler, token: options.managementToken },
+        management: { handler: management, token: options.managementToken },
       },
       (line) => options.verbose && console.log(line),
     );
@@ -182,12 +195,13 @@ async function main(): Promise<void> {
         `  Routes         ${resources.routeQueues.map((q) => q.routeId).join(', ')}`,
         `  Modules API    ${url}api/v2/actions/modules   (${cli} --help)`,
         `  Modules token  ${options.managementToken}   (${accessFile ? `a0bridge reads it from ${accessFile}` : `export A0BRIDGE_TOKEN=${options.managementToken}`})`,
+        `  Actions        executions in ${actions.names.executionsTableName}, failed events in ${actions.names.dlqName}`,
         '',
         'Send Auth0 log entries, for example:',
         `  curl -s -X POST ${url} -H 'Authorization: Bearer ${options.token}' -H 'Content-Type: application/json' \\`,
         `    -d '[{"log_id":"90020240101000000000000000000000000000000000000000000001","data":{"type":"f","date":"2026-01-01T00:00:00.000Z","description":"Wrong password","user_name":"jane@example.com","ip":"203.0.113.7"}}]'`,
         '',
-        'Routed events appear below. Ctrl-C stops everything.',
+        'Routed events and action runs appear below. Ctrl-C stops everything.',
         '',
       ].join('\n'),
     );
@@ -235,3 +249,32 @@ main().catch((error: unknown) => {
   );
   process.exitCode = 1;
 });
+
+/**
+ * The management handler over the emulator, with the local actions runtime as its deployer, and every
+ * deployed action started again (an emulator given with --aws-endpoint keeps them across runs).
+ */
+async function localManagementHandler(
+  actions: Awaited<ReturnType<typeof createLocalActionsRuntime>>,
+  busName: string,
+  eventSource: string,
+): Promise<FunctionUrlHandler> {
+  const { Logger } = await import('@aws-lambda-powertools/logger');
+  const { Metrics } = await import('@aws-lambda-powertools/metrics');
+  const { loadModulesConfig } = await import('../lambdas/modules/config');
+  const { createManagementContext, createManagementHandler } = await import('../lambdas/management/wiring');
+  const { DEFAULT_ACTION_TIMEOUT_SECONDS } = await import('../lambdas/actions/aws/config');
+  const logger = new Logger({ serviceName: 'auth0-event-bridge-modules' });
+  const metrics = new Metrics({ namespace: 'Auth0EventBridge', serviceName: 'modules' });
+  const context = createManagementContext(loadModulesConfig(), logger, {
+    deployer: actions.deployer,
+    executions: actions.executions,
+    busName,
+    rulePrefix: actions.rulesPrefix,
+    eventSource,
+    timeoutMs: DEFAULT_ACTION_TIMEOUT_SECONDS * 1000,
+  });
+  const resumed = await context.actions?.redeployLive();
+  if (resumed) console.log(`Started ${resumed} deployed action(s) again.`);
+  return createManagementHandler(context, logger, metrics) as unknown as FunctionUrlHandler;
+}

@@ -1,54 +1,12 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
+import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { localAccessFile } from '../../cli/local-access';
+import { clientConfig } from '../../local/provision';
 import { runCli } from '../modules/support/cli-io';
 import { emulator, uniqueName } from '../support/aws';
-
-/** `npm start` as a user runs it: a child process whose output we read until a pattern shows up. */
-class LocalStart {
-  public output = '';
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly exited: Promise<number | null>;
-
-  public constructor(args: string[]) {
-    // Its own process group, so that Ctrl-C can be sent to the whole group as a terminal does.
-    // The command of `npm start`, without npm around it.
-    this.child = spawn('node_modules/.bin/node', ['--import', 'tsx', 'local/start.ts', ...args], {
-      env: { ...process.env, AWS_ENDPOINT_URL: '' },
-      stdio: 'pipe',
-      detached: true,
-    });
-    this.child.stdout.on('data', (chunk: Buffer) => {
-      this.output += chunk.toString();
-    });
-    this.child.stderr.on('data', (chunk: Buffer) => {
-      this.output += chunk.toString();
-    });
-    this.exited = new Promise((resolve) => this.child.once('exit', resolve));
-  }
-
-  public async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const match = this.output.match(pattern);
-      if (match) return match;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`Timed out waiting for ${pattern}; output so far:\n${this.output}`);
-  }
-
-  public async interrupt(): Promise<number | null> {
-    process.kill(-(this.child.pid as number), 'SIGINT');
-    return this.exited;
-  }
-
-  public kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      process.kill(-(this.child.pid as number), 'SIGKILL');
-    }
-  }
-}
+import { LocalStart } from '../support/local-start';
 
 let running: LocalStart | undefined;
 afterEach(() => running?.kill());
@@ -94,7 +52,12 @@ describe('npm start', () => {
     expect(await modules.json()).toMatchObject({ modules: [] });
     expect(cli).toMatchObject({ code: 0, stdout: expect.stringContaining('0 module(s)') });
 
+    expect(running.output).toMatch(
+      /Actions\s+executions in auth0-events-action-executions, failed events in auth0-events-actions-dlq\n/,
+    );
+
     expect(await running.interrupt()).toBe(0);
+    expect(running.groupAlive()).toBe(false);
     await expect(fetch(`${endpoint}/moto-api/`)).rejects.toThrow();
     await expect(stat(file)).rejects.toThrow(/ENOENT/);
   });
@@ -120,6 +83,33 @@ describe('npm start', () => {
     const modules = await fetch(modulesUrl ?? '', { headers: { authorization: 'Bearer t2-management' } });
     expect(running.output).toMatch(/Modules token\s+t2-management\s/);
     expect(modules.status).toBe(200);
+    // The actions' executions table (pk/sk, TTL) and DLQ were created on the emulator it was given.
+    await running.waitFor(new RegExp(`Actions\\s+executions in ${busName}-action-executions`));
+    const config = clientConfig(emulator());
+    const dynamoDb = new DynamoDBClient(config);
+    const sqs = new SQSClient(config);
+    try {
+      const tableName = `${busName}-action-executions`;
+      const { Table } = await dynamoDb.send(new DescribeTableCommand({ TableName: tableName }));
+      const ttl = await dynamoDb.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
+      const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: `${busName}-actions-dlq` }));
+      const dlq = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+      );
+      expect(Table?.KeySchema).toEqual([
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ]);
+      expect(ttl.TimeToLiveDescription).toMatchObject({
+        AttributeName: 'expires_at',
+        TimeToLiveStatus: 'ENABLED',
+      });
+      expect(dlq.Attributes?.ApproximateNumberOfMessages).toBe('0');
+    } finally {
+      dynamoDb.destroy();
+      sqs.destroy();
+    }
     expect(await running.interrupt()).toBe(0);
+    expect(running.groupAlive()).toBe(false);
   });
 });

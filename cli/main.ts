@@ -1,15 +1,20 @@
 /** `a0bridge`: the command line of Auth0 Event Bridge. */
+import { ACTIONS_AREA } from './actions';
 import { ApiError, isLoopback, ManagementClient, UsageError } from './client';
+import { type Area, GLOBAL_OPTIONS_USAGE, parseCommandLine, runCommand } from './common';
 import type { CliIo } from './io';
 import { LocalAccessError, localAccessFile, readLocalAccess } from './local-access';
-import { MODULES_USAGE, parseModulesArgs, runModules } from './modules';
+import { MODULES_AREA } from './modules';
 
 export const USAGE = `Usage: a0bridge <area> <command> [options]
 
 Areas:
   modules   Action Modules: shared code with write-only secrets and pinned npm dependencies
+  actions   Actions: code run on Auth0 log events, with pinned modules, secrets, versions and bindings
 
-Run a0bridge modules --help for the commands.`;
+Run a0bridge <area> --help for the commands (a0bridge modules --help, a0bridge actions --help).`;
+
+const AREAS: Readonly<Record<string, Area>> = { modules: MODULES_AREA, actions: ACTIONS_AREA };
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:3000';
 
@@ -22,10 +27,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(`${USAGE}\n`);
       return area ? 0 : 2;
     }
-    if (area !== 'modules') throw new UsageError(`Unknown area "${area}".\n\n${USAGE}`);
-    const { values, positionals } = parseModulesArgs(rest);
+    const commands = Object.hasOwn(AREAS, area) ? AREAS[area] : undefined;
+    if (!commands) throw new UsageError(`Unknown area "${area}".\n\n${USAGE}`);
+    const { values, positionals } = parseCommandLine(rest, commands.options);
     if (values.help || positionals.length === 0) {
-      io.stdout.write(`${MODULES_USAGE}\n`);
+      io.stdout.write(`${commands.usage}\n\n${GLOBAL_OPTIONS_USAGE}\n`);
       return values.help ? 0 : 2;
     }
     const endpoint = (values.endpoint as string | undefined) ?? io.env.A0BRIDGE_ENDPOINT ?? DEFAULT_ENDPOINT;
@@ -40,9 +46,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       ...(profile ? { profile } : {}),
       ...(token === undefined ? {} : { token }),
     });
-    return await runModules(client, io, values, positionals);
+    return await runCommand(commands, client, io, values, positionals);
   } catch (error) {
-    return report(error, io, client);
+    return report(error, io, client, area && Object.hasOwn(AREAS, area) ? area : undefined);
   }
 }
 
@@ -72,7 +78,12 @@ function portOf(url: URL): string {
   return url.port || (url.protocol === 'https:' ? '443' : '80');
 }
 
-function report(error: unknown, io: CliIo, client: ManagementClient | undefined): number {
+function report(
+  error: unknown,
+  io: CliIo,
+  client: ManagementClient | undefined,
+  area: string | undefined,
+): number {
   if (error instanceof ApiError) {
     const code = error.errorCode ? ` (${error.errorCode})` : '';
     io.stderr.write(`Error ${error.status}${code}: ${error.message}\n`);
@@ -96,7 +107,7 @@ function report(error: unknown, io: CliIo, client: ManagementClient | undefined)
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code?.startsWith('ERR_PARSE_ARGS')) {
     io.stderr.write(
-      `${(error as Error).message}\nRun a0bridge modules --help for the commands and options.\n`,
+      `${(error as Error).message}\nRun a0bridge ${area ?? '<area>'} --help for the commands and options.\n`,
     );
     return 2;
   }

@@ -3,10 +3,10 @@
  * them when they exist) and returns the environment the management handler reads at load.
  */
 
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { MODULES_TABLE_KEYS } from '../lambdas/modules/adapters/dynamodb-store';
-import { type AwsTarget, clientConfig } from './provision';
+import { type AwsTarget, clientConfig, createTable } from './provision';
 
 export interface LocalModulesNames {
   readonly tableName: string;
@@ -40,24 +40,9 @@ export async function provisionModulesLocal(
   const dynamoDb = new DynamoDBClient(config);
   const s3 = new S3Client({ ...config, forcePathStyle: true });
   try {
-    try {
-      await dynamoDb.send(
-        new CreateTableCommand({
-          TableName: names.tableName,
-          KeySchema: [
-            { AttributeName: MODULES_TABLE_KEYS.partitionKey, KeyType: 'HASH' },
-            { AttributeName: MODULES_TABLE_KEYS.sortKey, KeyType: 'RANGE' },
-          ],
-          AttributeDefinitions: [
-            { AttributeName: MODULES_TABLE_KEYS.partitionKey, AttributeType: 'S' },
-            { AttributeName: MODULES_TABLE_KEYS.sortKey, AttributeType: 'S' },
-          ],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ResourceInUseException)) throw error;
-    }
+    await createTable(dynamoDb, names.tableName, {
+      keys: [MODULES_TABLE_KEYS.partitionKey, MODULES_TABLE_KEYS.sortKey],
+    });
     try {
       await s3.send(new CreateBucketCommand({ Bucket: names.artifactsBucket }));
     } catch (error) {

@@ -58,6 +58,44 @@ export function defaultLocalNames(busName: string, source = 'auth0.logs'): Local
   };
 }
 
+/**
+ * Creates a table with string keys (a partition key, and a sort key when two names are given), on-demand
+ * billing and, optionally, TTL; an existing table is kept. The local twin of what CDK declares.
+ */
+export async function createTable(
+  dynamoDb: DynamoDBClient,
+  tableName: string,
+  options: { readonly keys: readonly [string] | readonly [string, string]; readonly ttlAttribute?: string },
+): Promise<void> {
+  const [partition, sort] = options.keys;
+  await ignore(
+    dynamoDb.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        KeySchema: [
+          { AttributeName: partition, KeyType: 'HASH' },
+          ...(sort ? [{ AttributeName: sort, KeyType: 'RANGE' as const }] : []),
+        ],
+        AttributeDefinitions: options.keys.map((name) => ({
+          AttributeName: name,
+          AttributeType: 'S' as const,
+        })),
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    ),
+    ResourceInUseException,
+  );
+  if (!options.ttlAttribute) return;
+  await dynamoDb
+    .send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: options.ttlAttribute, Enabled: true },
+      }),
+    )
+    .catch(() => undefined); // already enabled
+}
+
 /** Client settings for an emulator: its endpoint, dummy credentials, path-style S3. */
 export function clientConfig(aws: AwsTarget) {
   return {
@@ -90,25 +128,7 @@ export async function provisionLocal(
       eventBridge.send(new CreateEventBusCommand({ Name: names.busName })),
       ResourceAlreadyExistsException,
     );
-    await ignore(
-      dynamoDb.send(
-        new CreateTableCommand({
-          TableName: names.dedupTableName,
-          KeySchema: [{ AttributeName: 'log_id', KeyType: 'HASH' }],
-          AttributeDefinitions: [{ AttributeName: 'log_id', AttributeType: 'S' }],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      ),
-      ResourceInUseException,
-    );
-    await dynamoDb
-      .send(
-        new UpdateTimeToLiveCommand({
-          TableName: names.dedupTableName,
-          TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
-        }),
-      )
-      .catch(() => undefined); // already enabled
+    await createTable(dynamoDb, names.dedupTableName, { keys: ['log_id'], ttlAttribute: 'expires_at' });
     const tokenSecretId = await putSecret(secrets, names.tokenSecretName, JSON.stringify({ token }));
     const quarantineQueueUrl = await createQueue(sqs, names.quarantineQueueName);
     await ignore(

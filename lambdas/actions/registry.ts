@@ -132,33 +132,14 @@ export class ActionRegistry {
 
   public async createAction(input: CreateActionInput): Promise<ActionView> {
     const modules = await this.resolvePins(input.modules ?? []);
-    const dependencies = await this.lifecycle.resolveDependencies(input.dependencies ?? [], []);
-    const id = this.newId();
-    const now = this.lifecycle.timestamp();
-    const { secrets, secretsSetId } = await this.lifecycle.firstSecrets(id, input.secrets ?? []);
     const spec: ActionSpec = { supportedTriggers: input.supportedTriggers, modules, runtime: 'node22' };
-    const action: ActionRecord = {
-      id,
-      name: input.name,
-      code: input.code,
-      dependencies,
-      secrets,
-      ...(secretsSetId ? { secretsSetId } : {}),
-      spec,
-      draftRevision: 1,
-      draftFingerprint: actionFingerprint(input.code, dependencies, secretsSetId, spec),
-      versionCount: 0,
-      versionSecretSets: [],
-      createdAt: now,
-      updatedAt: now,
-    };
-    try {
-      await this.ports.store.createAction(action, this.limits.maxActions);
-    } catch (error) {
-      if (secretsSetId) await this.lifecycle.discardSecrets(id, true);
-      throw error;
-    }
-    this.ports.logger.info('Created an action', { actionId: id, actionName: input.name });
+    const action = await this.lifecycle.create(
+      this.newId(),
+      { ...input, spec },
+      (base) => base,
+      (record) => this.ports.store.createAction(record, this.limits.maxActions),
+    );
+    this.ports.logger.info('Created an action', { actionId: action.id, actionName: input.name });
     return { action };
   }
 

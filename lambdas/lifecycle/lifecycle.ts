@@ -140,6 +140,55 @@ export class Lifecycle<S, R extends EntityRecord<S>, V extends EntityVersion<S>>
   }
 
   /**
+   * Creates a record: its dependencies pinned, its first secret set written, and the kind's own fields
+   * added by `complete`. `persist` writes it (with the kind's uniqueness and limit checks); if that fails,
+   * the secret just written is deleted again.
+   */
+  public async create(
+    id: string,
+    input: {
+      readonly name: string;
+      readonly code: string;
+      readonly dependencies?: readonly DependencyInput[];
+      readonly secrets?: readonly SecretInput[];
+      readonly spec?: S;
+    },
+    complete: (base: EntityRecord<S>) => R,
+    persist: (record: R) => Promise<void>,
+  ): Promise<R> {
+    const dependencies = await this.resolveDependencies(input.dependencies ?? [], []);
+    const now = this.timestamp();
+    const { secrets, secretsSetId } = await this.firstSecrets(id, input.secrets ?? []);
+    const record = complete({
+      id,
+      name: input.name,
+      code: input.code,
+      dependencies,
+      secrets,
+      ...(secretsSetId ? { secretsSetId } : {}),
+      ...(input.spec === undefined ? {} : { spec: input.spec }),
+      draftRevision: 1,
+      draftFingerprint: this.kind.fingerprint({
+        code: input.code,
+        dependencies,
+        secretsSetId,
+        spec: input.spec,
+      }),
+      versionCount: 0,
+      versionSecretSets: [],
+      createdAt: now,
+      updatedAt: now,
+    });
+    try {
+      await persist(record);
+    } catch (error) {
+      if (secretsSetId) await this.discardSecrets(id, true);
+      throw error;
+    }
+    return record;
+  }
+
+  /**
    * The secrets of a record nobody else can know yet (its id is new), so no draft lock is needed. Undo with
    * `discardSecrets` if the record is not created after all.
    */

@@ -91,32 +91,17 @@ export class ModuleRegistry {
   }
 
   public async createModule(input: CreateModuleInput): Promise<ModuleView> {
-    const dependencies = await this.lifecycle.resolveDependencies(input.dependencies ?? [], []);
-    const id = this.newId();
-    const now = this.lifecycle.timestamp();
-    const { secrets, secretsSetId } = await this.lifecycle.firstSecrets(id, input.secrets ?? []);
-    const module: ModuleRecord = {
-      id,
-      name: input.name,
-      code: input.code,
-      dependencies,
-      secrets,
-      ...(secretsSetId ? { secretsSetId } : {}),
-      draftRevision: 1,
-      draftFingerprint: draftFingerprint(input.code, dependencies, secretsSetId),
-      versionCount: 0,
-      versionSecretSets: [],
-      actionsUsingModuleTotal: 0,
-      ...(input.apiVersion ? { apiVersion: input.apiVersion } : {}),
-      createdAt: now,
-      updatedAt: now,
-    };
-    try {
-      await this.ports.store.createModule(module, this.limits.maxModules);
-    } catch (error) {
-      if (secretsSetId) await this.lifecycle.discardSecrets(id, true);
-      throw error;
-    }
+    const module = await this.lifecycle.create(
+      this.newId(),
+      input,
+      (base) => ({
+        ...base,
+        actionsUsingModuleTotal: 0,
+        ...(input.apiVersion ? { apiVersion: input.apiVersion } : {}),
+      }),
+      (record) => this.ports.store.createModule(record, this.limits.maxModules),
+    );
+    const { id } = module;
     this.ports.logger.info('Created an action module', { moduleId: id, moduleName: input.name });
     if (!input.publish) return { module };
     try {

@@ -4,6 +4,7 @@
  */
 import { builtinModules } from 'node:module';
 import semver from 'semver';
+import type { DependencyInput, SecretInput } from '../lifecycle/lifecycle';
 import { InvalidRequestError, LimitExceededError } from './errors';
 import {
   MAX_API_VERSION_LENGTH,
@@ -17,16 +18,7 @@ import {
 } from './limits';
 
 /** A secret in a request. Without `value` (an extension to Auth0's schema), PATCH keeps the current value. */
-export interface SecretInput {
-  readonly name: string;
-  readonly value?: string;
-}
-
-export interface DependencyInput {
-  readonly name: string;
-  /** An exact version, a semver range, or a dist-tag such as `latest`. */
-  readonly version: string;
-}
+export type { DependencyInput, SecretInput };
 
 export interface CreateModuleInput {
   readonly name: string;

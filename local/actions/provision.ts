@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULT_EMIT_SOURCE } from '../../lambdas/actions/aws/config';
-import { type AwsTarget, clientConfig, createQueue, queueArnOf } from '../provision';
+import { type AwsTarget, clientConfig, createQueue, createTable, queueArnOf } from '../provision';
 
 export interface LocalActionsNames {
   readonly busName: string;
@@ -62,32 +62,10 @@ export async function provisionActionsLocal(
   const dynamoDb = new DynamoDBClient(config);
   const sqs = new SQSClient(config);
   try {
-    try {
-      await dynamoDb.send(
-        new CreateTableCommand({
-          TableName: names.executionsTableName,
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'S' },
-          ],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ResourceInUseException)) throw error;
-    }
-    await dynamoDb
-      .send(
-        new UpdateTimeToLiveCommand({
-          TableName: names.executionsTableName,
-          TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
-        }),
-      )
-      .catch(() => undefined); // already enabled
+    await createTable(dynamoDb, names.executionsTableName, {
+      keys: ['pk', 'sk'],
+      ttlAttribute: 'expires_at',
+    });
     const dlqUrl = await createQueue(sqs, names.dlqName);
     return { dlqUrl, dlqArn: await queueArnOf(sqs, dlqUrl) };
   } finally {

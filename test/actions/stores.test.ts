@@ -1,6 +1,6 @@
 /** The actions' DynamoDB adapters against moto: names, limits, bindings, the rules lock, executions and run claims. */
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbExecutions } from '../../lambdas/actions/adapters/dynamodb-executions';
@@ -13,7 +13,7 @@ import type {
 } from '../../lambdas/actions/model';
 import { actionFingerprint } from '../../lambdas/actions/registry';
 import { defaultModulesNames, provisionModulesLocal } from '../../local/modules';
-import { clientConfig } from '../../local/provision';
+import { clientConfig, createTable } from '../../local/provision';
 import { startSerializingProxy } from '../../local/serializing-proxy';
 import { emulator, uniqueName } from '../support/aws';
 
@@ -53,20 +53,7 @@ beforeAll(async () => {
   await provisionModulesLocal(aws, names);
   proxy = await startSerializingProxy(aws.endpoint);
   const raw = new DynamoDBClient(clientConfig({ ...aws, endpoint: proxy.endpoint }));
-  await raw.send(
-    new CreateTableCommand({
-      TableName: executionsTable,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createTable(raw, executionsTable, { keys: ['pk', 'sk'] });
   client = DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
   store = new DynamoDbActionStore(client, { tableName: names.tableName });
   executions = new DynamoDbExecutions(client, { tableName: executionsTable, leaseSeconds: 60 });

@@ -3,81 +3,49 @@
  * the Function URL mapping to the real handler on moto. Each is quarantined with its reason, or published as
  * received, and its neighbours are delivered.
  */
-import type { Server } from 'node:http';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routes } from '../../config/routes';
-import {
-  clientConfig,
-  defaultLocalNames,
-  type LocalNames,
-  type LocalResources,
-  provisionLocal,
-} from '../../local/provision';
-import { createLocalServer, listen } from '../../local/server';
-import { uniqueName, useEmulatorEnvironment } from '../support/aws';
+import { clientConfig } from '../../local/provision';
+import { useEmulatorEnvironment } from '../support/aws';
+import { type IngestOnMoto, startIngestOnMoto } from '../support/ingest-server';
 import { drain } from '../support/queues';
 
-const TOKEN = `bad-input-token-${uniqueName('t')}`;
 const aws = useEmulatorEnvironment();
-const names: LocalNames = defaultLocalNames(uniqueName('it-bad'));
 const sqs = new SQSClient(clientConfig(aws));
-const logged: string[] = [];
-let resources: LocalResources;
-let server: Server;
-let url: string;
-let restoreStdout: () => void;
+let ingest: IngestOnMoto;
 
 const entry = (id: string, type = 'f', extra: Record<string, unknown> = {}) => ({
   log_id: id,
   data: { log_id: id, type, date: '2026-11-22T10:00:00.000Z', ...extra },
 });
-const failedLogins = () => resources.routeQueues.find((q) => q.routeId === 'failed-logins')?.queueUrl ?? '';
+const failedLogins = () =>
+  ingest.resources.routeQueues.find((q) => q.routeId === 'failed-logins')?.queueUrl ?? '';
 const routedIds = async (expected: number, timeoutMs?: number) =>
   (await drain(sqs, failedLogins(), expected, timeoutMs)).map((m) => JSON.parse(m.Body ?? '{}').detail);
 const quarantined = async (expected: number) =>
-  (await drain(sqs, resources.quarantineQueueUrl, expected)).map((m) => JSON.parse(m.Body ?? '{}'));
+  (await drain(sqs, ingest.resources.quarantineQueueUrl, expected)).map((m) => JSON.parse(m.Body ?? '{}'));
 
 async function post(body: string | Buffer) {
-  const response = await fetch(url, {
+  const response = await fetch(ingest.url, {
     method: 'POST',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${ingest.token}`, 'content-type': 'application/json' },
     body,
   });
   return { status: response.status, body: await response.json() };
 }
 
 beforeAll(async () => {
-  resources = await provisionLocal(aws, names, routes, TOKEN);
-  Object.assign(process.env, {
-    BUS_NAME: names.busName,
-    TOKEN_SECRET_ID: resources.tokenSecretId,
-    DEDUP_TABLE_NAME: names.dedupTableName,
-    QUARANTINE_QUEUE_URL: resources.quarantineQueueUrl,
-    CLAIM_CHECK_BUCKET: names.claimCheckBucket,
-    POWERTOOLS_LOG_LEVEL: 'INFO',
+  ingest = await startIngestOnMoto('it-bad', {
     // What an operator may switch on to debug: it must still never log the token or a record.
     POWERTOOLS_LOGGER_LOG_EVENT: 'true',
     PUBLISH_BASE_DELAY_MS: '1',
     PUBLISH_MAX_DELAY_MS: '5',
   });
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    logged.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  restoreStdout = () => {
-    process.stdout.write = write;
-  };
-  const { handler } = await import('../../lambdas/ingest/handler');
-  server = createLocalServer({ ingest: handler as never });
-  url = `http://127.0.0.1:${await listen(server, 0)}/`;
 });
 
 afterAll(async () => {
-  restoreStdout?.();
-  await new Promise((resolve) => server?.close(resolve));
+  await ingest?.close();
   sqs.destroy();
 });
 
@@ -91,7 +59,7 @@ describe('bad input against moto', () => {
       body: { received: 3, published: 2, duplicates: 0, quarantined: 1 },
     });
     expect((await routedIds(2)).map((d) => d.log_id).sort()).toEqual(['bi-deep-0', 'bi-deep-2']);
-    const [message] = await drain(sqs, resources.quarantineQueueUrl, 1);
+    const [message] = await drain(sqs, ingest.resources.quarantineQueueUrl, 1);
     const text = message?.Body ?? '';
     expect(text.length).toBeGreaterThan(200_000);
     expect(JSON.parse(text)).toMatchObject({ reason: 'too_deep', log_id: 'bi-deep-1' });
@@ -194,7 +162,10 @@ describe('bad input against moto', () => {
     expect(new Set(messages.map((m) => m.log_id)).size).toBe(2);
     const dynamoDb = new DynamoDBClient(clientConfig(aws));
     const item = await dynamoDb.send(
-      new GetItemCommand({ TableName: names.dedupTableName, Key: { log_id: { S: 'bi-utf8-\ufffd' } } }),
+      new GetItemCommand({
+        TableName: ingest.names.dedupTableName,
+        Key: { log_id: { S: 'bi-utf8-\ufffd' } },
+      }),
     );
     expect(item.Item).toBeUndefined();
     dynamoDb.destroy();
@@ -202,9 +173,9 @@ describe('bad input against moto', () => {
 
   it('never logs the token or a record, even with POWERTOOLS_LOGGER_LOG_EVENT=true', async () => {
     expect((await post(JSON.stringify([entry('bi-log-1', 's')]))).status).toBe(200);
-    const output = logged.join('');
+    const output = ingest.logged.join('');
     expect(output).toContain('Ingested a log stream delivery');
-    expect(output).not.toContain(TOKEN);
+    expect(output).not.toContain(ingest.token);
     expect(output).not.toContain('2026-11-22T10:00:00.000Z');
   });
 });

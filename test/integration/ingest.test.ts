@@ -1,42 +1,30 @@
-import type { Server } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routes } from '../../config/routes';
-import {
-  clientConfig,
-  defaultLocalNames,
-  type LocalNames,
-  type LocalResources,
-  provisionLocal,
-} from '../../local/provision';
-import { createLocalServer, listen } from '../../local/server';
-import { uniqueName, useEmulatorEnvironment } from '../support/aws';
+import { clientConfig } from '../../local/provision';
+import { useEmulatorEnvironment } from '../support/aws';
+import { type IngestOnMoto, startIngestOnMoto } from '../support/ingest-server';
 import { drain } from '../support/queues';
 
-const TOKEN = `it-token-${uniqueName('t')}`;
 const aws = useEmulatorEnvironment();
-const names: LocalNames = defaultLocalNames(uniqueName('it-ingest'));
 const sqs = new SQSClient(clientConfig(aws));
-const logged: string[] = [];
-let resources: LocalResources;
-let server: Server;
-let url: string;
-let restoreStdout: () => void;
+let ingest: IngestOnMoto;
+let TOKEN: string;
 
 const entry = (id: string, type: string, extra: Record<string, unknown> = {}) => ({
   log_id: id,
   data: { log_id: id, type, date: '2026-11-22T10:00:00.000Z', ip: '203.0.113.9', ...extra },
 });
-const queueOf = (routeId: string) => resources.routeQueues.find((q) => q.routeId === routeId)?.queueUrl ?? '';
+const queueOf = (routeId: string) =>
+  ingest.resources.routeQueues.find((q) => q.routeId === routeId)?.queueUrl ?? '';
 const detailsIn = async (routeId: string, expected: number, timeoutMs?: number) =>
   (await drain(sqs, queueOf(routeId), expected, timeoutMs)).map((m) => JSON.parse(m.Body ?? '{}').detail);
 
 async function post(body: string | Buffer, headers: Record<string, string> = {}) {
-  const response = await fetch(url, {
+  const response = await fetch(ingest.url, {
     method: 'POST',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...headers },
     body,
@@ -45,34 +33,15 @@ async function post(body: string | Buffer, headers: Record<string, string> = {})
 }
 
 beforeAll(async () => {
-  resources = await provisionLocal(aws, names, routes, TOKEN);
-  Object.assign(process.env, {
-    BUS_NAME: names.busName,
-    TOKEN_SECRET_ID: resources.tokenSecretId,
-    DEDUP_TABLE_NAME: names.dedupTableName,
-    QUARANTINE_QUEUE_URL: resources.quarantineQueueUrl,
-    CLAIM_CHECK_BUCKET: names.claimCheckBucket,
+  ingest = await startIngestOnMoto('it-ingest', {
     PUT_EVENTS_MAX_BYTES: '8192',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
     TOKEN_REFRESH_INTERVAL_SECONDS: '1',
   });
-  // Everything the handler logs, to prove no token ever appears in it.
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    logged.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  restoreStdout = () => {
-    process.stdout.write = write;
-  };
-  const { handler } = await import('../../lambdas/ingest/handler');
-  server = createLocalServer({ ingest: handler as never });
-  url = `http://127.0.0.1:${await listen(server, 0)}/`;
+  TOKEN = ingest.token;
 });
 
 afterAll(async () => {
-  restoreStdout?.();
-  await new Promise((resolve) => server?.close(resolve));
+  await ingest?.close();
   sqs.destroy();
 });
 
@@ -125,7 +94,7 @@ describe('ingest against moto, through the Function URL mapping', () => {
       status: 200,
       body: { received: 9, published: 0, duplicates: 9, quarantined: 0 },
     });
-    const again = await Promise.all(resources.routeQueues.map((q) => drain(sqs, q.queueUrl, 0, 2500)));
+    const again = await Promise.all(ingest.resources.routeQueues.map((q) => drain(sqs, q.queueUrl, 0, 2500)));
     expect(again.flat()).toHaveLength(0);
   });
 
@@ -140,7 +109,7 @@ describe('ingest against moto, through the Function URL mapping', () => {
     expect(await detailsIn('failed-logins', 0, 2500)).toEqual([]);
     const dynamoDb = new DynamoDBClient(clientConfig(aws));
     const item = await dynamoDb.send(
-      new GetItemCommand({ TableName: names.dedupTableName, Key: { log_id: { S: 'it-denied-1' } } }),
+      new GetItemCommand({ TableName: ingest.names.dedupTableName, Key: { log_id: { S: 'it-denied-1' } } }),
     );
     expect(item.Item).toBeUndefined();
     dynamoDb.destroy();
@@ -152,7 +121,7 @@ describe('ingest against moto, through the Function URL mapping', () => {
     expect(response.body).toEqual({ received: 3, published: 2, duplicates: 0, quarantined: 1 });
     expect((await detailsIn('failed-logins', 1)).map((d) => d.log_id)).toEqual(['it-mixed-1']);
     expect((await detailsIn('successful-logins', 1)).map((d) => d.log_id)).toEqual(['it-mixed-2']);
-    const [message] = await drain(sqs, resources.quarantineQueueUrl, 1);
+    const [message] = await drain(sqs, ingest.resources.quarantineQueueUrl, 1);
     expect(message?.MessageAttributes?.reason?.StringValue).toBe('missing_type');
     expect(JSON.parse(message?.Body ?? '{}')).toMatchObject({
       reason: 'missing_type',
@@ -175,7 +144,7 @@ describe('ingest against moto, through the Function URL mapping', () => {
     expect(response.body).toMatchObject({ published: 1 });
     const [detail] = await detailsIn('failed-logins', 1);
     expect(detail.claim_check).toMatchObject({
-      bucket: names.claimCheckBucket,
+      bucket: ingest.names.claimCheckBucket,
       key: expect.stringMatching(/it-big-1\.json$/),
     });
     const s3 = new S3Client({ ...clientConfig(aws), forcePathStyle: true });
@@ -194,7 +163,7 @@ describe('ingest against moto, through the Function URL mapping', () => {
     const secrets = new SecretsManagerClient(clientConfig(aws));
     await secrets.send(
       new PutSecretValueCommand({
-        SecretId: resources.tokenSecretId,
+        SecretId: ingest.resources.tokenSecretId,
         SecretString: JSON.stringify({ token: `${TOKEN}-next`, previous_token: TOKEN }),
       }),
     );
@@ -212,9 +181,9 @@ describe('ingest against moto, through the Function URL mapping', () => {
   });
 
   it('logs JSON and EMF metrics for each delivery, and never a token', () => {
-    const output = logged.join('');
+    const output = ingest.logged.join('');
     expect(output).toContain('Ingested a log stream delivery');
-    const metrics = logged
+    const metrics = ingest.logged
       .flatMap((line) => line.split('\n'))
       .filter((line) => line.includes('"CloudWatchMetrics"'));
     expect(

@@ -40,7 +40,7 @@ describe('npm start', () => {
       headers: { authorization: `Bearer ${managementToken}` },
     });
     // The CLI as the README runs it, told only where the stack is: it finds the token on its own.
-    const cli = await runCli(['modules', 'list'], { A0BRIDGE_ENDPOINT: origin });
+    const cli = await runCli(['modules', 'list'], { env: { A0BRIDGE_ENDPOINT: origin } });
 
     expect(managementToken).toMatch(/^[\w-]{32}$/);
     expect(managementToken).not.toBe('local-start-token');

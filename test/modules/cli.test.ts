@@ -2,13 +2,11 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManagementClient, regionOfFunctionUrl } from '../../cli/client';
-import type { CliIo } from '../../cli/io';
-import { main } from '../../cli/main';
 import { stopEsbuild } from '../../lambdas/modules/adapters/esbuild-builder';
 import { captureOutput, findLeaks } from './support/capture';
+import { runCli } from './support/cli-io';
 import { type ManagementServer, startManagementServer } from './support/server';
 
 const SERVICE_URL = 'https://logs.cli.example/ingest?k=cl1-service-url';
@@ -28,34 +26,13 @@ describe('a0bridge modules, against the local stack', () => {
   let codeFile: string;
 
   async function a0(args: string[], options: { stdin?: string; tty?: boolean; prompt?: string } = {}) {
-    let stdout = '';
-    let stderr = '';
-    const prompts: string[] = [];
-    const io: CliIo = {
-      stdout: {
-        write: (chunk: string) => {
-          stdout += chunk;
-          return true;
-        },
-      },
-      stderr: {
-        write: (chunk: string) => {
-          stderr += chunk;
-          return true;
-        },
-      },
-      stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
-      stdinIsTty: options.tty ?? false,
+    const run = await runCli(['modules', ...args], {
+      ...options,
+      tty: options.tty ?? false,
       env: { A0BRIDGE_ENDPOINT: server.url, A0BRIDGE_TOKEN: server.managementToken },
-      promptHidden: async (question) => {
-        prompts.push(question);
-        return options.prompt ?? '';
-      },
-      confirm: async () => true,
-    };
-    const code = await main(['modules', ...args], io);
-    transcripts.push(stdout, stderr, ...prompts);
-    return { code, stdout, stderr } satisfies Run;
+    });
+    transcripts.push(run.stdout, run.stderr, ...run.prompts);
+    return { code: run.code, stdout: run.stdout, stderr: run.stderr } satisfies Run;
   }
 
   beforeAll(async () => {

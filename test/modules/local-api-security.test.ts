@@ -258,13 +258,13 @@ describe('the local management API', () => {
 
   describe('a0bridge', () => {
     it('finds the token npm start saved for the port, and sends it', async () => {
-      const withoutFile = await runCli(['modules', 'list'], { A0BRIDGE_ENDPOINT: server.url });
+      const withoutFile = await runCli(['modules', 'list'], { env: { A0BRIDGE_ENDPOINT: server.url } });
       const file = await writeLocalAccess(port, {
         endpoint: server.url,
         managementToken: server.managementToken,
       });
       try {
-        const withFile = await runCli(['modules', 'list'], { A0BRIDGE_ENDPOINT: server.url });
+        const withFile = await runCli(['modules', 'list'], { env: { A0BRIDGE_ENDPOINT: server.url } });
 
         expect(withoutFile).toMatchObject({ code: 1, stderr: expect.stringContaining('Error 401') });
         expect(file).toBe(localAccessFile(port));
@@ -279,8 +279,7 @@ describe('the local management API', () => {
 
     it('takes A0BRIDGE_TOKEN and --token', async () => {
       const fromEnv = await runCli(['modules', 'list'], {
-        A0BRIDGE_ENDPOINT: server.url,
-        A0BRIDGE_TOKEN: server.managementToken,
+        env: { A0BRIDGE_ENDPOINT: server.url, A0BRIDGE_TOKEN: server.managementToken },
       });
       const fromFlag = await runCli([
         'modules',
@@ -297,8 +296,7 @@ describe('the local management API', () => {
 
     it('explains a 401 without repeating the token it sent', async () => {
       const refused = await runCli(['modules', 'list'], {
-        A0BRIDGE_ENDPOINT: server.url,
-        A0BRIDGE_TOKEN: WRONG_TOKEN,
+        env: { A0BRIDGE_ENDPOINT: server.url, A0BRIDGE_TOKEN: WRONG_TOKEN },
       });
 
       expect(refused.code).toBe(1);

@@ -6,11 +6,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { eventBridge } from '../../shared/clients/eventbridge';
+import { iam } from '../../shared/clients/iam';
+import { lambda } from '../../shared/clients/lambda';
 import { EventBridgeBindingRules } from '../bindings/rules';
 import { removeAllActionResources } from './cleanup';
 import { loadCleanupConfig } from './config';
-import { iam } from './iam-client';
-import { lambda } from './lambda-client';
 
 const config = loadCleanupConfig();
 const logger = new Logger({ serviceName: 'auth0-event-bridge-action-cleanup' });

@@ -27,6 +27,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BASIC_ENVIRONMENT, scrubbedEnvironment } from '../../shared/environment';
 import { EmitRejectedError, validateEmit } from './api';
 import { createRedactor, DEFAULT_MAX_LOG_BYTES, type ExecutionResult, type ExecutionStatus } from './execute';
 import type { ChildMessage, ParentMessage } from './protocol';
@@ -73,17 +74,7 @@ export class ActionProcessError extends Error {
 }
 
 /** The variables a child inherits; everything else (AWS_*, tokens, NODE_OPTIONS) stays behind. */
-export const CHILD_ENVIRONMENT = [
-  'PATH',
-  'HOME',
-  'TMPDIR',
-  'TMP',
-  'TEMP',
-  'LANG',
-  'LC_ALL',
-  'TZ',
-  'NODE_ENV',
-];
+export const CHILD_ENVIRONMENT: readonly string[] = [...BASIC_ENVIRONMENT, 'NODE_ENV'];
 const STDERR_TAIL_BYTES = 2048;
 
 export class ActionProcess {
@@ -425,12 +416,7 @@ class ActionChild {
 }
 
 function childEnvironment(): NodeJS.ProcessEnv {
-  const environment: NodeJS.ProcessEnv = {};
-  for (const name of CHILD_ENVIRONMENT) {
-    const value = process.env[name];
-    if (value !== undefined) environment[name] = value;
-  }
-  return environment;
+  return scrubbedEnvironment(CHILD_ENVIRONMENT);
 }
 
 /**

@@ -15,6 +15,7 @@ import { createRequire, isBuiltin } from 'node:module';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type * as esbuild from 'esbuild-wasm';
+import { BASIC_ENVIRONMENT, scrubbedEnvironment } from '../../shared/environment';
 import { BuildFailedError } from '../errors';
 import type { BuildInput, BuildOutput, ModuleBuilder } from '../ports';
 import type { NpmInstaller } from './npm-installer';
@@ -268,17 +269,7 @@ function describeBuildFailure(failure: BuildFailure, sourcefile: string, policy:
  * with the environment of the thread that starts it, and a module could read that process's environment
  * back; so it gets no AWS credentials, no Lambda variables and no NODE_OPTIONS.
  */
-const SERVICE_ENVIRONMENT = [
-  'PATH',
-  'LD_LIBRARY_PATH',
-  'HOME',
-  'TMPDIR',
-  'TMP',
-  'TEMP',
-  'LANG',
-  'LC_ALL',
-  'TZ',
-];
+const SERVICE_ENVIRONMENT: readonly string[] = [...BASIC_ENVIRONMENT, 'LD_LIBRARY_PATH'];
 
 /**
  * The worker relays: it asks the main thread (BuildGuard) about imports and files, and answers esbuild.
@@ -375,12 +366,7 @@ class EsbuildService {
   private nextBuild = 0;
 
   public constructor(onExit: () => void) {
-    const environment = Object.fromEntries(
-      SERVICE_ENVIRONMENT.flatMap((name) => {
-        const value = process.env[name];
-        return value === undefined ? [] : [[name, value]];
-      }),
-    );
+    const environment = scrubbedEnvironment(SERVICE_ENVIRONMENT);
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       // The worker's process.env, and so the environment of the service process esbuild spawns from it.

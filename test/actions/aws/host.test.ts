@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   CreateEventBusCommand,
   EventBridgeClient,
@@ -25,7 +25,7 @@ import type { ActionDeployment } from '../../../lambdas/actions/model';
 import { ActionRunFailedError, type BusEvent } from '../../../lambdas/actions/runner';
 import { assembleActionBundle } from '../../../lambdas/actions/runtime/bundle';
 import { DETAIL_TYPE } from '../../../lambdas/ingest/event';
-import { clientConfig } from '../../../local/provision';
+import { clientConfig, createTable } from '../../../local/provision';
 import { emulator, uniqueName } from '../../support/aws';
 import { drain } from '../../support/queues';
 
@@ -103,26 +103,8 @@ describe('the action host, in process, on moto', () => {
         }),
       }),
     );
-    await dynamoDb.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    await dynamoDb.send(
-      new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
-      }),
-    );
+    await createTable(dynamoDb, tableName, { keys: ['pk', 'sk'], ttlAttribute: 'expires_at' });
+
     await eventBridge.send(new CreateEventBusCommand({ Name: busName }));
     queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('emitted') }))).QueueUrl ?? '';
     const queueArn = (

@@ -3,10 +3,7 @@
  * management token, on a free loopback port; and `a0bridge` run in-process against it with a given stdin.
  */
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import type { CliIo } from '../../../cli/io';
-import { main } from '../../../cli/main';
 import { ACTION_ROUTES } from '../../../lambdas/actions/http';
 import type { ActionLimits } from '../../../lambdas/actions/limits';
 import { ActionRegistry } from '../../../lambdas/actions/registry';
@@ -15,6 +12,7 @@ import { MODULE_ROUTES } from '../../../lambdas/modules/http';
 import { ModuleRegistry } from '../../../lambdas/modules/registry';
 import type { FunctionUrlHandler } from '../../../local/function-url';
 import { createLocalServer, listen } from '../../../local/server';
+import { runCli } from '../../modules/support/cli-io';
 import type { FakePorts } from '../../modules/support/fakes';
 import { type FakeActionPorts, fakeStack } from './fakes';
 
@@ -69,13 +67,7 @@ function contextOf(stack: ReturnType<typeof fakeStack>, limits: Partial<ActionLi
   };
 }
 
-export interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** What the CLI asked on the terminal. */
-  readonly prompts: readonly string[];
-}
+export type { CliRun } from '../../modules/support/cli-io';
 
 export interface CliInput {
   readonly stdin?: string;
@@ -84,31 +76,7 @@ export interface CliInput {
   readonly env?: Record<string, string | undefined>;
 }
 
-/** `a0bridge <args>` in-process with only the environment given and `stdin` as its input. */
-export async function a0bridge(args: string[], input: CliInput = {}): Promise<CliRun> {
-  const out = collector();
-  const err = collector();
-  const prompts: string[] = [];
-  const io: CliIo = {
-    stdout: out.stream,
-    stderr: err.stream,
-    stdin: Readable.from(input.stdin === undefined ? [] : [Buffer.from(input.stdin)]),
-    stdinIsTty: input.prompt !== undefined,
-    env: input.env ?? {},
-    promptHidden: async (question) => {
-      prompts.push(question);
-      return input.prompt ?? '';
-    },
-    confirm: async () => false,
-  };
-  const code = await main(args, io);
-  return { code, stdout: out.text(), stderr: err.text(), prompts };
-}
-
-function collector() {
-  const chunks: string[] = [];
-  return {
-    stream: { write: (chunk: string) => chunks.push(chunk) > 0 },
-    text: () => chunks.join(''),
-  };
+/** `a0bridge <args>` in-process with only the environment given and `stdin` as its input; confirms nothing. */
+export function a0bridge(args: string[], input: CliInput = {}) {
+  return runCli(args, { ...input, confirm: false });
 }

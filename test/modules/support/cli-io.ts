@@ -6,12 +6,26 @@ export interface CliRun {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
+  /** What the CLI asked on the terminal. */
+  readonly prompts: readonly string[];
+}
+
+export interface CliInput {
+  readonly stdin?: string;
+  /** Run as from a terminal (secret values come from the hidden prompt). @default true when `prompt` is given */
+  readonly tty?: boolean;
+  /** The answer to a hidden prompt. */
+  readonly prompt?: string;
+  /** The answer to a confirmation. @default true */
+  readonly confirm?: boolean;
+  readonly env?: Record<string, string | undefined>;
 }
 
 /** `a0bridge <args>` in-process, with only the environment given (none of the test process's). */
-export async function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
+export async function runCli(args: string[], input: CliInput = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
+  const prompts: string[] = [];
   const io: CliIo = {
     stdout: {
       write: (chunk: string) => {
@@ -25,12 +39,15 @@ export async function runCli(args: string[], env: Record<string, string | undefi
         return true;
       },
     },
-    stdin: Readable.from([]),
-    stdinIsTty: false,
-    env,
-    promptHidden: async () => '',
-    confirm: async () => true,
+    stdin: Readable.from(input.stdin === undefined ? [] : [Buffer.from(input.stdin)]),
+    stdinIsTty: input.tty ?? input.prompt !== undefined,
+    env: input.env ?? {},
+    promptHidden: async (question) => {
+      prompts.push(question);
+      return input.prompt ?? '';
+    },
+    confirm: async () => input.confirm ?? true,
   };
   const code = await main(args, io);
-  return { code, stdout, stderr };
+  return { code, stdout, stderr, prompts };
 }

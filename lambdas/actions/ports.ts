@@ -11,7 +11,6 @@ import type {
   ActionRecord,
   ActionSpec,
   ActionVersionRecord,
-  ArtifactRef,
   BindingRecord,
   Dependency,
   ExecutionRecord,

@@ -3,12 +3,7 @@
  * the one actions DLQ where events land once their action has failed `maxReceiveCount` times. Each action's
  * own queue is created by `LocalActionDeployer` when the action is deployed. Whatever exists is reused.
  */
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  ResourceInUseException,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DEFAULT_EMIT_SOURCE } from '../../lambdas/actions/aws/config';
 import { type AwsTarget, clientConfig, createQueue, createTable, queueArnOf } from '../provision';

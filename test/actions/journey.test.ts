@@ -5,22 +5,10 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalStart } from '../support/local-start';
+import { LOGGER_MODULE_CODE } from '../support/seed';
 import { a0bridge } from './support/cli-stack';
 
-const LOGGER = `module.exports = {
-  sendLog: async (code, message) => {
-    try {
-      await fetch(actions.secrets.SERVICE_URL, {
-        method: 'POST',
-        headers: { 'X-API-Key': actions.secrets.API_KEY },
-        body: JSON.stringify({ code, message }),
-      });
-      console.log({ code, message });
-    } catch (err) {
-      throw new Error('External service failure');
-    }
-  },
-};`;
+const LOGGER = LOGGER_MODULE_CODE;
 const ACTION = `const logger = require('actions:logger');
 exports.onExecuteAuth0Log = async (event) => {
   await logger.sendLog(event.data.type, \`failed login for \${event.data.user_name}\`);

@@ -6,6 +6,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopEsbuild } from '../../lambdas/modules/adapters/esbuild-builder';
+import { LOGGER_MODULE_CODE } from '../support/seed';
 import { captureOutput, findLeaks } from './support/capture';
 import {
   artifactOf,
@@ -22,21 +23,7 @@ const API_KEY = 'journey-api-key-d41d8cd98f00b204';
 const API_KEY_V2 = 'journey-api-key-rotated-e3b0c442';
 const SECRETS = [SERVICE_URL, API_KEY, API_KEY_V2];
 
-const LOGGER_CODE = `module.exports = {
-  sendLog: async (code, message) => {
-    try {
-      await fetch(actions.secrets.SERVICE_URL, {
-        method: 'POST',
-        headers: { 'X-API-Key': actions.secrets.API_KEY },
-        body: JSON.stringify({ code, message }),
-      });
-      console.log({ code, message });
-    } catch (err) {
-      throw new Error('External service failure');
-    }
-  },
-};
-`;
+const LOGGER_CODE = LOGGER_MODULE_CODE;
 
 const MODULES = '/api/v2/actions/modules';
 

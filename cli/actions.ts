@@ -55,7 +55,7 @@ Commands:
                                          run the action on the trigger's events (all, or those matched);
                                          binds it again with the new match if it is bound already
   unbind <action> [--trigger <t>]        stop running it on the trigger's events
-  bindings [--trigger <t>]               list a trigger's bindings, in run order (default auth0-log)
+  bindings [--trigger <t>]               list a trigger's bindings, in order (default auth0-log)
   executions list <action>               list the action's recent runs (--page N --per-page N)
   executions get <execution-id>          show one run: outcome, version, event, timing, error, console
   delete <action> [--force] [--yes]      delete an action (asks unless --yes; --force unbinds it first)
@@ -309,7 +309,7 @@ async function bind({ client, io, json, values, positionals }: Context): Promise
   const position = (body.bindings as BindingBody[]).findIndex((binding) => binding.action.id === action.id);
   io.stdout.write(
     `${bound ? 'Rebound' : 'Bound'} ${action.name} to ${trigger} for ${describeMatch(match)} ` +
-      `(runs ${ordinal(position + 1)} of ${body.bindings.length}).\n`,
+      `(binding ${position + 1} of ${body.bindings.length}).\n`,
   );
   io.stdout.write(bindingsTable(body.bindings));
   io.stdout.write(`Its runs: a0bridge actions executions list ${shellWord(action.name)}\n`);
@@ -336,7 +336,7 @@ async function bindings({ client, io, json, values }: Context): Promise<number> 
   const trigger = typeof values.trigger === 'string' ? values.trigger : DEFAULT_TRIGGER;
   const { body } = await client.request('GET', bindingsPath(trigger));
   if (json) return printJson(io, body);
-  io.stdout.write(`Bindings of ${trigger}, in run order\n`);
+  io.stdout.write(`Bindings of ${trigger}, in order\n`);
   io.stdout.write(bindingsTable(body.bindings));
   return 0;
 }
@@ -497,11 +497,6 @@ function deployHint(action: ActionBody): string {
 
 function pinList(pins: readonly PinBody[]): string {
   return pins.map((pin) => `${pin.module_name} v${pin.module_version_number}`).join(', ') || '-';
-}
-
-function ordinal(n: number): string {
-  const suffix = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
-  return `${n}${suffix}`;
 }
 
 function errorOf(execution: ExecutionBody): string | undefined {

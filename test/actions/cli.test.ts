@@ -100,7 +100,7 @@ describe('a0bridge actions', () => {
     expect(deployed.stdout).toMatch(new RegExp(`Deployed ${ACTION} version 1 \\(.+\\) in \\d+ ms\\.`));
     expect(deployed.stdout).toContain('It runs with logger v1.');
     expect(deployed.stdout).toContain(`Next: a0bridge actions bind ${ACTION}`);
-    expect(bound.stdout).toContain(`Bound ${ACTION} to auth0-log for log codes fp (runs 1st of 1).`);
+    expect(bound.stdout).toContain(`Bound ${ACTION} to auth0-log for log codes fp (binding 1 of 1).`);
     expect(actions.rules.desired).toHaveLength(1);
     expect(actions.rules.desired[0]?.eventPattern).toMatchObject({ detail: { data: { type: ['fp'] } } });
     expect(listed.stdout).toMatch(new RegExp(`^1\\s+${ACTION}\\s+${id}\\s+log codes fp\\s`, 'm'));
@@ -132,7 +132,7 @@ describe('a0bridge actions', () => {
     const unbound = await a0(['actions', 'unbind', 'first']);
     const again = await a0(['actions', 'unbind', 'first']);
 
-    expect(rebound.stdout).toContain('Rebound first to auth0-log for log codes f, fp, s (runs 1st of 2).');
+    expect(rebound.stdout).toContain('Rebound first to auth0-log for log codes f, fp, s (binding 1 of 2).');
     expect(afterRebind?.map(({ actionName, match }) => [actionName, match])).toEqual([
       ['first', { codes: ['f', 'fp', 's'] }],
       ['second', { categories: ['auth.login.fail'] }],

@@ -18,11 +18,12 @@ import {
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { MODULES_TABLE_KEYS } from '../lambdas/modules/adapters/dynamodb-store';
+import { DEFAULT_ARTIFACTS_PREFIX, modulesEnvironment } from '../lambdas/modules/config';
 import { createBridgeFunction } from './bridge-function';
 import { checkInteger, checkName } from './validation';
 
 /** Where built module versions are stored in the artifacts bucket (lambdas/modules/config.ts). */
-export const MODULE_ARTIFACTS_PREFIX = 'modules/artifacts/';
+export const MODULE_ARTIFACTS_PREFIX = DEFAULT_ARTIFACTS_PREFIX;
 const TIMEOUT_SECONDS = 90;
 
 export interface ModuleRegistryProps {
@@ -122,10 +123,12 @@ export class ModuleRegistry extends Construct {
       logRetention: props.logRetention,
       removalPolicy,
       environment: {
-        MODULES_TABLE_NAME: table.tableName,
-        MODULE_SECRETS_PREFIX: props.secretsPrefix,
-        MODULE_ARTIFACTS_BUCKET: artifactsBucket.bucketName,
-        MODULE_ARTIFACTS_PREFIX,
+        ...modulesEnvironment({
+          tableName: table.tableName,
+          secretsPrefix: props.secretsPrefix,
+          artifactsBucket: artifactsBucket.bucketName,
+          artifactsPrefix: MODULE_ARTIFACTS_PREFIX,
+        }),
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'Auth0EventBridge',
       },
       // esbuild-wasm loads its .wasm file and worker from its own package directory, and pacote reaches for

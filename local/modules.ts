@@ -6,6 +6,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { MODULES_TABLE_KEYS } from '../lambdas/modules/adapters/dynamodb-store';
+import { modulesEnvironment } from '../lambdas/modules/config';
 import { type AwsTarget, clientConfig, createTable } from './provision';
 
 export interface LocalModulesNames {
@@ -24,12 +25,7 @@ export function defaultModulesNames(busName: string): LocalModulesNames {
 }
 
 /** The environment `lambdas/modules/handler.ts` needs, besides the emulator's own (`emulatorEnvironment`). */
-export interface ModulesEnvironment {
-  readonly MODULES_TABLE_NAME: string;
-  readonly MODULE_ARTIFACTS_BUCKET: string;
-  readonly MODULE_SECRETS_PREFIX: string;
-  readonly [name: string]: string;
-}
+export type ModulesEnvironment = Record<string, string>;
 
 /** Creates the registry's table and bucket unless they exist; idempotent. */
 export async function provisionModulesLocal(
@@ -52,9 +48,9 @@ export async function provisionModulesLocal(
     dynamoDb.destroy();
     s3.destroy();
   }
-  return {
-    MODULES_TABLE_NAME: names.tableName,
-    MODULE_ARTIFACTS_BUCKET: names.artifactsBucket,
-    MODULE_SECRETS_PREFIX: names.secretsPrefix,
-  };
+  return modulesEnvironment({
+    tableName: names.tableName,
+    artifactsBucket: names.artifactsBucket,
+    secretsPrefix: names.secretsPrefix,
+  });
 }

@@ -24,18 +24,50 @@ export interface ModulesConfig {
   readonly publishLockSeconds: number;
 }
 
+/**
+ * The one place that names the management function's environment: CDK (lib/module-registry.ts) and local
+ * mode (local/modules.ts) write it with `modulesEnvironment`, the handler reads it with `loadModulesConfig`.
+ */
+export const MODULES_ENVIRONMENT = {
+  tableName: 'MODULES_TABLE_NAME',
+  secretsPrefix: 'MODULE_SECRETS_PREFIX',
+  secretsKmsKeyId: 'MODULE_SECRETS_KMS_KEY_ID',
+  artifactsBucket: 'MODULE_ARTIFACTS_BUCKET',
+  artifactsPrefix: 'MODULE_ARTIFACTS_PREFIX',
+  buildTarget: 'MODULE_BUILD_TARGET',
+  buildMaxPackages: 'MODULE_BUILD_MAX_PACKAGES',
+  npmTimeoutMs: 'NPM_REQUEST_TIMEOUT_MS',
+  lockSeconds: 'MODULE_LOCK_SECONDS',
+  publishLockSeconds: 'MODULE_PUBLISH_LOCK_SECONDS',
+} as const satisfies Record<keyof ModulesConfig, string>;
+
+export const DEFAULT_ARTIFACTS_PREFIX = 'modules/artifacts/';
+
+/** The variables for the values given (which may be CDK tokens); the others take their defaults. */
+export function modulesEnvironment(
+  values: Partial<Record<keyof ModulesConfig, string>> &
+    Pick<Record<keyof ModulesConfig, string>, 'tableName' | 'secretsPrefix' | 'artifactsBucket'>,
+): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const [field, value] of Object.entries(values)) {
+    if (value !== undefined) variables[MODULES_ENVIRONMENT[field as keyof ModulesConfig]] = value;
+  }
+  return variables;
+}
+
 export function loadModulesConfig(): ModulesConfig {
-  const kmsKeyId = process.env.MODULE_SECRETS_KMS_KEY_ID?.trim();
+  const names = MODULES_ENVIRONMENT;
+  const kmsKeyId = process.env[names.secretsKmsKeyId]?.trim();
   return {
-    tableName: requireEnv('MODULES_TABLE_NAME'),
-    secretsPrefix: requireEnv('MODULE_SECRETS_PREFIX'),
+    tableName: requireEnv(names.tableName),
+    secretsPrefix: requireEnv(names.secretsPrefix),
     ...(kmsKeyId ? { secretsKmsKeyId: kmsKeyId } : {}),
-    artifactsBucket: requireEnv('MODULE_ARTIFACTS_BUCKET'),
-    artifactsPrefix: optionalEnv('MODULE_ARTIFACTS_PREFIX', 'modules/artifacts/'),
-    buildTarget: optionalEnv('MODULE_BUILD_TARGET', 'node22'),
-    buildMaxPackages: positiveIntFromEnv('MODULE_BUILD_MAX_PACKAGES', 400),
-    npmTimeoutMs: positiveIntFromEnv('NPM_REQUEST_TIMEOUT_MS', 20_000),
-    lockSeconds: positiveIntFromEnv('MODULE_LOCK_SECONDS', 15),
-    publishLockSeconds: positiveIntFromEnv('MODULE_PUBLISH_LOCK_SECONDS', 60),
+    artifactsBucket: requireEnv(names.artifactsBucket),
+    artifactsPrefix: optionalEnv(names.artifactsPrefix, DEFAULT_ARTIFACTS_PREFIX),
+    buildTarget: optionalEnv(names.buildTarget, 'node22'),
+    buildMaxPackages: positiveIntFromEnv(names.buildMaxPackages, 400),
+    npmTimeoutMs: positiveIntFromEnv(names.npmTimeoutMs, 20_000),
+    lockSeconds: positiveIntFromEnv(names.lockSeconds, 15),
+    publishLockSeconds: positiveIntFromEnv(names.publishLockSeconds, 60),
   };
 }

@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { DynamoDbModuleStore } from '../../../lambdas/modules/adapters/dynamodb-store';
 import { SecretsManagerModuleSecrets } from '../../../lambdas/modules/adapters/secrets-manager-secrets';
+import { MODULES_ENVIRONMENT } from '../../../lambdas/modules/config';
 import type { FunctionUrlHandler } from '../../../local/function-url';
 import { defaultModulesNames, provisionModulesLocal } from '../../../local/modules';
 import { clientConfig } from '../../../local/provision';
@@ -106,13 +107,13 @@ export function storeOf(server: ManagementServer): DynamoDbModuleStore {
   const client = DynamoDBDocumentClient.from(
     new DynamoDBClient(clientConfig({ ...emulator(), endpoint: server.dynamoDbEndpoint })),
   );
-  return new DynamoDbModuleStore(client, { tableName: server.env.MODULES_TABLE_NAME as string });
+  return new DynamoDbModuleStore(client, { tableName: server.env[MODULES_ENVIRONMENT.tableName] as string });
 }
 
 /** The real secret store over the server's prefix: the runner's view of module secrets. */
 export function secretsOf(server: ManagementServer): SecretsManagerModuleSecrets {
   return new SecretsManagerModuleSecrets(new SecretsManagerClient(clientConfig(emulator())), {
-    prefix: server.env.MODULE_SECRETS_PREFIX as string,
+    prefix: server.env[MODULES_ENVIRONMENT.secretsPrefix] as string,
   });
 }
 

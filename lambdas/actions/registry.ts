@@ -184,8 +184,15 @@ export class ActionRegistry {
     }
     if (bound.length > 0) await this.syncRules();
     await this.ports.deployer.remove(id);
-    for (const pin of action.spec?.modules ?? [])
-      await this.ports.modules.removeUsage(pin.moduleId, id).catch(() => undefined);
+    // Usage is recorded from the deployed version's pins; removed before the action goes, so a failure fails
+    // the delete, which can then be retried.
+    const deployed = action.deployedVersionId
+      ? await this.ports.store.getVersion(id, action.deployedVersionId)
+      : undefined;
+    const pinned = new Set(
+      [...(deployed?.spec?.modules ?? []), ...(action.spec?.modules ?? [])].map((pin) => pin.moduleId),
+    );
+    for (const moduleId of pinned) await this.ports.modules.removeUsage(moduleId, id);
     await this.ports.store.deleteAction(id);
     await this.lifecycle.discardSecrets(id, false);
     this.ports.logger.info('Deleted an action', { actionId: id });
@@ -414,7 +421,7 @@ export class ActionRegistry {
       : undefined;
     for (const old of previous?.spec?.modules ?? []) {
       if (!pinned.some((pin) => pin.moduleId === old.moduleId)) {
-        await this.ports.modules.removeUsage(old.moduleId, before.id).catch(() => undefined);
+        await this.forgetUsage(old.moduleId, before.id);
       }
     }
     if ((await this.triggersBinding(before.id)).length > 0 || !before.deployedVersionId)
@@ -473,6 +480,21 @@ export class ActionRegistry {
       if (bindings.some((binding) => binding.actionId === actionId)) bound.push(trigger.id);
     }
     return bound;
+  }
+
+  /**
+   * A new live version no longer pins the module. The version is live already, so a failure here is logged,
+   * not thrown: it leaves a stale usage record that keeps the module from being deleted (412) until the action
+   * is deleted, and the warning says which.
+   */
+  private async forgetUsage(moduleId: string, actionId: string): Promise<void> {
+    await this.ports.modules.removeUsage(moduleId, actionId).catch((error: unknown) => {
+      this.ports.logger.warn('Could not remove a module usage record; the module stays marked as in use', {
+        moduleId,
+        actionId,
+        error: error instanceof Error ? error.name : typeof error,
+      });
+    });
   }
 
   /** Resolves each pin to one module version; names and numbers become ids. */

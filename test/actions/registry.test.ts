@@ -244,6 +244,10 @@ describe('the actions API', () => {
     expect(ports.rules.desired).toHaveLength(0);
     expect((await call('DELETE', `${ACTIONS}/${id}`)).status).toBe(204);
     expect(ports.deployer.removed).toEqual([id]);
+    // The module it pinned is free again.
+    const moduleId = (await call('GET', MODULES)).body.modules[0].id;
+    expect((await call('GET', `${MODULES}/${moduleId}/actions`)).body.actions).toEqual([]);
+    expect((await call('DELETE', `${MODULES}/${moduleId}`)).status).toBe(204);
   });
 
   it('never writes a secret value into a response or a log line', async () => {

@@ -19,6 +19,17 @@ export type SecretWrite =
   | { readonly name: string; readonly value: string }
   | { readonly name: string; readonly keep: true };
 
+/** Whose secret it is: modules and actions each have one secret per owner. */
+export type SecretCollection = 'modules' | 'actions';
+
+/**
+ * The name of an owner's secret, `<prefix>/<collection>/<ownerId>`: the registry's adapter writes it, the
+ * deployer grants it, the runners read it, and IAM scopes access by its prefix.
+ */
+export function secretNameFor(prefix: string, collection: SecretCollection, ownerId: string): string {
+  return `${prefix.replace(/\/+$/, '')}/${collection}/${ownerId}`;
+}
+
 export const EMPTY_SECRET_DOCUMENT: SecretDocument = { format: 1, values: {}, sets: {} };
 
 /**

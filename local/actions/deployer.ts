@@ -31,8 +31,11 @@ import type { ActionDeployment, ArtifactRef } from '../../lambdas/actions/model'
 import type { ActionDeployer, ExecutionWriter, LogPort } from '../../lambdas/actions/ports';
 import type { RunnerPorts } from '../../lambdas/actions/runner';
 import { ActionProcess, type ActionProcessOptions } from '../../lambdas/actions/runtime/local-process';
+import type { SecretSetStore } from '../../lambdas/lifecycle/ports';
 import { type ActionDelivery, ActionQueuePoller, type LiveActionVersion } from './poller';
-import type { SecretSetReader } from './secrets';
+
+/** Reads secret sets: the registry's Secrets Manager adapter. */
+type SecretSetReader = Pick<SecretSetStore, 'readSet'>;
 
 export interface LocalActionDeployerOptions {
   readonly sqs: SQSClient;

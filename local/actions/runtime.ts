@@ -16,11 +16,11 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbExecutions } from '../../lambdas/actions/adapters/dynamodb-executions';
 import type { ExecutionReader, ExecutionWriter, LogPort } from '../../lambdas/actions/ports';
+import { SecretsManagerModuleSecrets } from '../../lambdas/modules/adapters/secrets-manager-secrets';
 import { type AwsTarget, clientConfig } from '../provision';
 import { LocalActionDeployer, type LocalActionDeployerOptions } from './deployer';
 import type { ActionDelivery } from './poller';
 import { type LocalActionsNames, provisionActionsLocal } from './provision';
-import { SecretsManagerSetReader } from './secrets';
 
 export interface LocalActionsRuntimeOptions {
   /**
@@ -85,8 +85,14 @@ export async function createLocalActionsRuntime(
     sqs,
     s3,
     eventBridge,
-    actionSecrets: new SecretsManagerSetReader(secretsManager, names.secretsPrefix, 'actions'),
-    moduleSecrets: new SecretsManagerSetReader(secretsManager, names.secretsPrefix, 'modules'),
+    actionSecrets: new SecretsManagerModuleSecrets(secretsManager, {
+      prefix: names.secretsPrefix,
+      collection: 'actions',
+    }),
+    moduleSecrets: new SecretsManagerModuleSecrets(secretsManager, {
+      prefix: names.secretsPrefix,
+      collection: 'modules',
+    }),
     executions,
     logger,
     busName: names.busName,

@@ -36,17 +36,11 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { secretNameFor } from '../../lifecycle/secret-sets';
 import { sleep as defaultSleep } from '../../shared/concurrency';
 import { executionKeyPatterns } from '../adapters/dynamodb-executions';
 import type { RuleTarget } from '../bindings/rules';
-import {
-  BUNDLE_FILE,
-  HOST_FILE,
-  HOST_HANDLER,
-  LIVE_ALIAS,
-  secretIdFor,
-  toHostEnvironment,
-} from '../host/contract';
+import { BUNDLE_FILE, HOST_FILE, HOST_HANDLER, LIVE_ALIAS, toHostEnvironment } from '../host/contract';
 import type { ActionDeployment } from '../model';
 import type { ActionDeployer, ArtifactStore, LogPort } from '../ports';
 import { type ActionsConfig, DEFAULT_TIMEOUT_MARGIN_SECONDS } from './config';
@@ -169,10 +163,10 @@ export function actionRolePolicy(deployment: ActionDeployment, props: ActionRole
   const secretArn = (id: string) =>
     `arn:${partition}:secretsmanager:${region}:${accountId}:secret:${id}-??????`;
   const secrets = [
-    ...(deployment.secretsSetId ? [secretIdFor(props.secretsPrefix, 'actions', deployment.actionId)] : []),
+    ...(deployment.secretsSetId ? [secretNameFor(props.secretsPrefix, 'actions', deployment.actionId)] : []),
     ...deployment.moduleSecretSets
       .filter((set) => set.setId)
-      .map((set) => secretIdFor(props.secretsPrefix, 'modules', set.moduleId)),
+      .map((set) => secretNameFor(props.secretsPrefix, 'modules', set.moduleId)),
   ];
   const functionName = `${props.functionPrefix}${deployment.actionId}`;
   const logGroup = `arn:${partition}:logs:${region}:${accountId}:log-group:/aws/lambda/${functionName}`;

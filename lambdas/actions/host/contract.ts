@@ -2,7 +2,7 @@
  * The environment contract of a per-action Lambda function: the one place that names its variables. The
  * deployer writes them (`toHostEnvironment`) when it creates or updates the function, and the generic action
  * host reads them back at cold start (`readHostEnvironment`). Nothing secret is ever in them: secrets are
- * named by a prefix, a kind and an owner id (`secretIdFor`), and the host reads the values itself, with the
+ * named by a prefix, a kind and an owner id (`secretNameFor` in lambdas/lifecycle/secret-sets.ts), and the host reads the values itself, with the
  * function's own role.
  */
 import { ConfigurationError } from '../../shared/errors';
@@ -56,15 +56,8 @@ export interface HostEnvironment {
   readonly shared: HostSharedSettings;
 }
 
-export type SecretKind = 'actions' | 'modules';
-
 /** Lambda's limit for all of a function's variables together (keys and values), in bytes. */
 export const LAMBDA_ENVIRONMENT_MAX_BYTES = 4096;
-
-/** The name of an owner's secret: `<prefix>/<kind>/<id>`, as the registry's Secrets Manager adapters name it. */
-export function secretIdFor(prefix: string, kind: SecretKind, id: string): string {
-  return `${prefix.replace(/\/+$/, '')}/${kind}/${id}`;
-}
 
 /**
  * The function's variables for `deployment`. Throws `HostEnvironmentTooLargeError` when they would pass

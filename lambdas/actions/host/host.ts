@@ -13,13 +13,10 @@ import {
   PutEventsCommand,
   type PutEventsCommandOutput,
 } from '@aws-sdk/client-eventbridge';
-import {
-  GetSecretValueCommand,
-  ResourceNotFoundException,
-  type SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { parseSecretDocument, resolveSecretSet } from '../../lifecycle/secret-sets';
+import type { SecretCollection } from '../../lifecycle/secret-sets';
+import { SecretsManagerModuleSecrets } from '../../modules/adapters/secrets-manager-secrets';
 import { DynamoDbExecutions } from '../adapters/dynamodb-executions';
 import type { ActionDeployment } from '../model';
 import type { ExecutionWriter, LogPort } from '../ports';
@@ -27,7 +24,7 @@ import { type BusEvent, type RunnerPorts, type RunOutcome, runActionEvent } from
 import { createActionApi, createActionCache, EmitRejectedError } from '../runtime/api';
 import { evaluateActionBundle, type LoadedActionBundle } from '../runtime/bundle';
 import { createRedactor, executeAction } from '../runtime/execute';
-import { type HostEnvironment, type SecretKind, secretIdFor } from './contract';
+import type { HostEnvironment } from './contract';
 
 export interface ActionHostPorts {
   readonly secretsManager: SecretsManagerClient;
@@ -166,13 +163,29 @@ interface LoadedSecrets {
   readonly modules: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
+/** The action's own set and each pinned module version's set, through the registry's own adapter. */
 async function readSecrets(
   environment: HostEnvironment,
   client: SecretsManagerClient,
 ): Promise<LoadedSecrets> {
   const { deployment, shared } = environment;
-  const read = (kind: SecretKind, ownerId: string, setId: string | undefined) =>
-    setId ? readSet(client, secretIdFor(shared.secretsPrefix, kind, ownerId), setId) : Promise.resolve({});
+  const stores = {
+    actions: new SecretsManagerModuleSecrets(client, { prefix: shared.secretsPrefix, collection: 'actions' }),
+    modules: new SecretsManagerModuleSecrets(client, { prefix: shared.secretsPrefix, collection: 'modules' }),
+  };
+  const read = async (collection: SecretCollection, ownerId: string, setId: string | undefined) => {
+    if (!setId) return {};
+    const store = stores[collection];
+    try {
+      return await store.readSet(ownerId, setId);
+    } catch (error) {
+      throw new ActionSecretsError(
+        `Could not read the set ${setId} of the secret ${store.secretName(ownerId)}: ${(error as Error).message}. ` +
+          'Check that the function role may read and decrypt it, or deploy the version again if its secrets were removed.',
+        { cause: error },
+      );
+    }
+  };
   const [action, ...modules] = await Promise.all([
     read('actions', deployment.actionId, deployment.secretsSetId),
     ...deployment.moduleSecretSets.map((set) => read('modules', set.moduleId, set.setId)),
@@ -183,33 +196,6 @@ async function readSecrets(
       deployment.moduleSecretSets.map((set, index) => [set.moduleName, modules[index] ?? {}]),
     ),
   };
-}
-
-async function readSet(
-  client: SecretsManagerClient,
-  secretId: string,
-  setId: string,
-): Promise<Record<string, string>> {
-  let text: string | undefined;
-  try {
-    text = (await client.send(new GetSecretValueCommand({ SecretId: secretId }))).SecretString;
-  } catch (error) {
-    const name = error instanceof Error ? error.name : typeof error;
-    const hint =
-      error instanceof ResourceNotFoundException
-        ? 'it does not exist'
-        : 'check that the function role may read it and decrypt it';
-    throw new ActionSecretsError(`Could not read the secret ${secretId} (${name}): ${hint}`, {
-      cause: error,
-    });
-  }
-  const values = resolveSecretSet(parseSecretDocument(text ?? '', secretId), setId);
-  if (!values) {
-    throw new ActionSecretsError(
-      `The secret ${secretId} has no set ${setId}; the version was deployed with secrets that were since removed. Deploy it again.`,
-    );
-  }
-  return values;
 }
 
 async function publish(

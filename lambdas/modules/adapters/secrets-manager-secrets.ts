@@ -13,8 +13,10 @@ import {
   parseSecretDocument,
   pruneSecretSets,
   resolveSecretSet,
+  type SecretCollection,
   type SecretDocument,
   type SecretWrite,
+  secretNameFor,
   writeSecretSet,
 } from '../../lifecycle/secret-sets';
 import { ModuleNotFoundError, SecretsTooLargeError } from '../errors';
@@ -29,13 +31,6 @@ export interface SecretsManagerModuleSecretsProps {
   readonly kmsKeyId?: string;
   /** @default 65,536 bytes, Secrets Manager's limit for one SecretString */
   readonly maxSecretStringBytes?: number;
-}
-
-export type SecretCollection = 'modules' | 'actions';
-
-/** Where an owner's secret lives: `<prefix>/<collection>/<ownerId>`. CDK, the deployer and the runners use it. */
-export function secretNameFor(prefix: string, collection: SecretCollection, ownerId: string): string {
-  return `${prefix.replace(/\/+$/, '')}/${collection}/${ownerId}`;
 }
 
 /** A Secrets Manager call failed. Only the error's name is kept: an SDK message is not ours to vouch for. */

@@ -10,10 +10,10 @@ import {
   HOST_ENVIRONMENT,
   HostEnvironmentTooLargeError,
   readHostEnvironment,
-  secretIdFor,
   toHostEnvironment,
 } from '../../../lambdas/actions/host/contract';
 import type { ActionDeployment } from '../../../lambdas/actions/model';
+import { secretNameFor } from '../../../lambdas/lifecycle/secret-sets';
 
 const DEPLOYMENT: ActionDeployment = {
   actionId: '0199a3f0-0000-7000-8000-000000000001',
@@ -52,8 +52,8 @@ describe('the action host environment contract', () => {
     expect(Object.keys(variables).sort()).toEqual(
       [...Object.values(HOST_ENVIRONMENT), 'NODE_OPTIONS'].sort(),
     );
-    expect(secretIdFor('auth0-events/', 'actions', 'a1')).toBe('auth0-events/actions/a1');
-    expect(secretIdFor('auth0-events', 'modules', 'm1')).toBe('auth0-events/modules/m1');
+    expect(secretNameFor('auth0-events/', 'actions', 'a1')).toBe('auth0-events/actions/a1');
+    expect(secretNameFor('auth0-events', 'modules', 'm1')).toBe('auth0-events/modules/m1');
   });
 
   it('names the variable that is missing or malformed', () => {

@@ -14,7 +14,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbExecutions } from '../../../lambdas/actions/adapters/dynamodb-executions';
-import { BUNDLE_FILE, type HostEnvironment, secretIdFor } from '../../../lambdas/actions/host/contract';
+import { BUNDLE_FILE, type HostEnvironment } from '../../../lambdas/actions/host/contract';
 import {
   type ActionHost,
   ActionSecretsError,
@@ -25,6 +25,7 @@ import type { ActionDeployment } from '../../../lambdas/actions/model';
 import { ActionRunFailedError, type BusEvent } from '../../../lambdas/actions/runner';
 import { assembleActionBundle } from '../../../lambdas/actions/runtime/bundle';
 import { DETAIL_TYPE } from '../../../lambdas/ingest/event';
+import { secretNameFor } from '../../../lambdas/lifecycle/secret-sets';
 import { clientConfig, createTable } from '../../../local/provision';
 import { emulator, uniqueName } from '../../support/aws';
 import { drain } from '../../support/queues';
@@ -85,7 +86,7 @@ describe('the action host, in process, on moto', () => {
     writeFileSync(bundlePath, bundle.content);
     await secretsManager.send(
       new CreateSecretCommand({
-        Name: secretIdFor(secretsPrefix, 'actions', actionId),
+        Name: secretNameFor(secretsPrefix, 'actions', actionId),
         SecretString: JSON.stringify({
           format: 1,
           values: { v1: ACTION_SECRET },
@@ -95,7 +96,7 @@ describe('the action host, in process, on moto', () => {
     );
     await secretsManager.send(
       new CreateSecretCommand({
-        Name: secretIdFor(secretsPrefix, 'modules', moduleId),
+        Name: secretNameFor(secretsPrefix, 'modules', moduleId),
         SecretString: JSON.stringify({
           format: 1,
           values: { v2: MODULE_SECRET },
@@ -273,7 +274,7 @@ describe('the action host, in process, on moto', () => {
       { secretsManager, dynamoDb, eventBridge, logger: silent, bundlePath },
     );
     await expect(start).rejects.toBeInstanceOf(ActionSecretsError);
-    await expect(start).rejects.toThrow(secretIdFor(secretsPrefix, 'actions', actionId));
+    await expect(start).rejects.toThrow(secretNameFor(secretsPrefix, 'actions', actionId));
   });
 
   it('refuses to start with a bundle that is not the deployed one', async () => {

@@ -11,12 +11,11 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Binding, desiredRules, EventBridgeBindingRules } from '../../../lambdas/actions/bindings/rules';
 import type { BindingMatch } from '../../../lambdas/actions/bindings/triggers';
-import { secretIdFor } from '../../../lambdas/actions/host/contract';
 import type { ActionDeployment, ModuleSecretSet } from '../../../lambdas/actions/model';
 import { assembleActionBundle } from '../../../lambdas/actions/runtime/bundle';
 import { DETAIL_TYPE } from '../../../lambdas/ingest/event';
 import type { LogPort } from '../../../lambdas/lifecycle/ports';
-import { writeSecretSet } from '../../../lambdas/lifecycle/secret-sets';
+import { secretNameFor, writeSecretSet } from '../../../lambdas/lifecycle/secret-sets';
 import { SecretsManagerModuleSecrets } from '../../../lambdas/modules/adapters/secrets-manager-secrets';
 import type { LocalActionsRuntime } from '../../../local/actions/runtime';
 import { type AwsTarget, clientConfig } from '../../../local/provision';
@@ -175,7 +174,7 @@ export class ActionsFixture {
     if (!setId) throw new Error('No secret set was written');
     await this.secretsManager.send(
       new CreateSecretCommand({
-        Name: secretIdFor(this.runtime.names.secretsPrefix, 'actions', actionId),
+        Name: secretNameFor(this.runtime.names.secretsPrefix, 'actions', actionId),
         SecretString: JSON.stringify(document),
       }),
     );

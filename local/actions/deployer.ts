@@ -16,7 +16,6 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   CreateQueueCommand,
   DeleteQueueCommand,
@@ -28,7 +27,7 @@ import {
 import { DEFAULT_MAX_EVENT_AGE_SECONDS } from '../../lambdas/actions/aws/config';
 import type { RuleTarget } from '../../lambdas/actions/bindings/rules';
 import type { ActionDeployment, ArtifactRef } from '../../lambdas/actions/model';
-import type { ActionDeployer, ExecutionWriter, LogPort } from '../../lambdas/actions/ports';
+import type { ActionDeployer, ArtifactStore, ExecutionWriter, LogPort } from '../../lambdas/actions/ports';
 import type { RunnerPorts } from '../../lambdas/actions/runner';
 import { ActionProcess, type ActionProcessOptions } from '../../lambdas/actions/runtime/local-process';
 import type { SecretSetStore } from '../../lambdas/lifecycle/ports';
@@ -39,7 +38,8 @@ type SecretSetReader = Pick<SecretSetStore, 'readSet'>;
 
 export interface LocalActionDeployerOptions {
   readonly sqs: SQSClient;
-  readonly s3: S3Client;
+  /** Where deployed bundles are read from: the registry's artifact store. */
+  readonly artifacts: Pick<ArtifactStore, 'get'>;
   readonly eventBridge: EventBridgeClient;
   /** Reads `<prefix>/actions/<id>` sets. */
   readonly actionSecrets: SecretSetReader;
@@ -88,17 +88,6 @@ export class LocalActionDeployError extends Error {
   public constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'LocalActionDeployError';
-  }
-}
-
-/** The bundle read from S3 is not the one the deployment names. */
-export class BundleIntegrityError extends Error {
-  public constructor(ref: ArtifactRef, sha256: string, bytes: number) {
-    super(
-      `The action bundle s3://${ref.bucket}/${ref.key} is ${bytes} bytes with SHA-256 ${sha256}; ` +
-        `the deployment expects ${ref.bytes} bytes with SHA-256 ${ref.sha256}`,
-    );
-    this.name = 'BundleIntegrityError';
   }
 }
 
@@ -356,12 +345,8 @@ export class LocalActionDeployer implements ActionDeployer {
     const existing = await readFile(path).catch(() => undefined);
     if (existing && sha256(existing) === ref.sha256) return path;
 
-    const output = await this.options.s3.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
-    const content = Buffer.from((await output.Body?.transformToByteArray()) ?? []);
-    const digest = sha256(content);
-    if (digest !== ref.sha256 || content.length !== ref.bytes) {
-      throw new BundleIntegrityError(ref, digest, content.length);
-    }
+    // The artifact store refuses bytes that do not match the SHA-256 they are stored by.
+    const content = await this.options.artifacts.get(ref);
     await mkdir(directory, { recursive: true, mode: 0o700 });
     const partial = `${path}.${process.pid}.partial`;
     await writeFile(partial, content, { mode: 0o600 });

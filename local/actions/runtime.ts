@@ -16,6 +16,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbExecutions } from '../../lambdas/actions/adapters/dynamodb-executions';
 import type { ExecutionReader, ExecutionWriter, LogPort } from '../../lambdas/actions/ports';
+import { readArtifact } from '../../lambdas/modules/adapters/s3-artifacts';
 import { SecretsManagerModuleSecrets } from '../../lambdas/modules/adapters/secrets-manager-secrets';
 import { type AwsTarget, clientConfig } from '../provision';
 import { LocalActionDeployer, type LocalActionDeployerOptions } from './deployer';
@@ -83,7 +84,7 @@ export async function createLocalActionsRuntime(
   });
   const deployer = new LocalActionDeployer({
     sqs,
-    s3,
+    artifacts: { get: (ref) => readArtifact(s3, ref) },
     eventBridge,
     actionSecrets: new SecretsManagerModuleSecrets(secretsManager, {
       prefix: names.secretsPrefix,

@@ -49,15 +49,20 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   /** Reads an artifact back, refusing bytes whose SHA-256 is not the one it was stored under. */
-  public async get(ref: ArtifactRef): Promise<Buffer> {
-    const output = await this.client.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
-    const content = Buffer.from((await output.Body?.transformToByteArray()) ?? []);
-    const actual = createHash('sha256').update(content).digest('hex');
-    if (actual !== ref.sha256) {
-      throw new Error(
-        `The artifact s3://${ref.bucket}/${ref.key} does not match its SHA-256; it was changed after it was stored`,
-      );
-    }
-    return content;
+  public get(ref: ArtifactRef): Promise<Buffer> {
+    return readArtifact(this.client, ref);
   }
+}
+
+/** An artifact's bytes from wherever its ref points, refused unless they match the SHA-256 it is stored by. */
+export async function readArtifact(client: S3Client, ref: ArtifactRef): Promise<Buffer> {
+  const output = await client.send(new GetObjectCommand({ Bucket: ref.bucket, Key: ref.key }));
+  const content = Buffer.from((await output.Body?.transformToByteArray()) ?? []);
+  const actual = createHash('sha256').update(content).digest('hex');
+  if (actual !== ref.sha256) {
+    throw new Error(
+      `The artifact s3://${ref.bucket}/${ref.key} does not match its SHA-256; it was changed after it was stored`,
+    );
+  }
+  return content;
 }

@@ -1,5 +1,4 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ExecutionWriter } from '../../../lambdas/actions/ports';
@@ -12,7 +11,7 @@ import { recordingLogger } from './support';
 
 const ACTION = '0190c3e2-7a1b-7c2d-8e3f-0123456789ab';
 const DLQ_ARN = 'arn:aws:sqs:eu-west-1:123456789012:auth0-events-actions-dlq';
-const clients = { sqs: new SQSClient({}), s3: new S3Client({}), eventBridge: new EventBridgeClient({}) };
+const clients = { sqs: new SQSClient({}), eventBridge: new EventBridgeClient({}) };
 afterAll(() => {
   for (const client of Object.values(clients)) client.destroy();
 });
@@ -20,6 +19,7 @@ afterAll(() => {
 const unused = () => Promise.reject(new Error('not expected'));
 const options: LocalActionDeployerOptions = {
   ...clients,
+  artifacts: { get: unused },
   actionSecrets: { readSet: unused },
   moduleSecrets: { readSet: unused },
   executions: { claim: unused, complete: unused, release: unused, put: unused } as ExecutionWriter,

@@ -20,3 +20,24 @@ export function positiveIntFromEnv(key: string, defaultValue: number): number {
   }
   return value;
 }
+
+/** An environment to read from: `process.env`, or a function's variables read back in a test. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** A required variable of `env`, trimmed; throws `NAME is not set` when it is missing or blank. */
+export function requiredIn(env: Environment, key: string): string {
+  const value = env[key]?.trim();
+  if (!value) throw new ConfigurationError(`${key} is not set`);
+  return value;
+}
+
+/** A required integer of at least `min` (1 unless told), with the variable named in the error. */
+export function integerIn(env: Environment, key: string, min = 1): number {
+  const text = requiredIn(env, key);
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) {
+    const what = min === 0 ? 'non-negative' : min === 1 ? 'positive' : `at least ${min}`;
+    throw new ConfigurationError(`${key} must be a ${what} integer, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}

@@ -3,7 +3,7 @@
  * variables: CDK (lib/action-runner.ts) writes them with `actionsEnvironment`, the handler reads them with
  * `loadActionsConfig`. The cleanup function reads a subset (`loadCleanupConfig`).
  */
-import { ConfigurationError } from '../../shared/errors';
+import { type Environment, integerIn, requiredIn } from '../../shared/config';
 
 export const ACTIONS_ENVIRONMENT = {
   partition: 'ACTIONS_AWS_PARTITION',
@@ -78,7 +78,7 @@ export interface ActionsConfig {
 
 export type CleanupConfig = Pick<ActionsConfig, 'functionPrefix' | 'rolePrefix' | 'rulePrefix' | 'busName'>;
 
-type Env = Readonly<Record<string, string | undefined>>;
+type Env = Environment;
 
 /** The variables for `config`; values may be CDK tokens. */
 export function actionsEnvironment(config: ActionsConfig): Record<string, string> {
@@ -94,53 +94,36 @@ export function loadActionsConfig(env: Env = process.env): ActionsConfig {
   const names = ACTIONS_ENVIRONMENT;
   const kmsKeyArn = env[names.secretsKmsKeyArn]?.trim();
   return {
-    partition: required(env, names.partition),
-    region: required(env, names.region),
-    accountId: required(env, names.accountId),
-    functionPrefix: required(env, names.functionPrefix),
-    rolePrefix: required(env, names.rolePrefix),
-    rulePrefix: required(env, names.rulePrefix),
-    permissionsBoundaryArn: required(env, names.permissionsBoundaryArn),
-    hostBucket: required(env, names.hostBucket),
-    hostKey: required(env, names.hostKey),
-    executionsTable: required(env, names.executionsTable),
-    executionTtlDays: positiveInteger(env, names.executionTtlDays),
-    busName: required(env, names.busName),
-    logEventSource: required(env, names.logEventSource),
-    emitSource: required(env, names.emitSource),
-    deadLetterArn: required(env, names.deadLetterArn),
-    maxRetryAttempts: positiveInteger(env, names.maxRetryAttempts, { allowZero: true }),
-    maxEventAgeSeconds: positiveInteger(env, names.maxEventAgeSeconds),
-    secretsPrefix: required(env, names.secretsPrefix),
+    partition: requiredIn(env, names.partition),
+    region: requiredIn(env, names.region),
+    accountId: requiredIn(env, names.accountId),
+    functionPrefix: requiredIn(env, names.functionPrefix),
+    rolePrefix: requiredIn(env, names.rolePrefix),
+    rulePrefix: requiredIn(env, names.rulePrefix),
+    permissionsBoundaryArn: requiredIn(env, names.permissionsBoundaryArn),
+    hostBucket: requiredIn(env, names.hostBucket),
+    hostKey: requiredIn(env, names.hostKey),
+    executionsTable: requiredIn(env, names.executionsTable),
+    executionTtlDays: integerIn(env, names.executionTtlDays),
+    busName: requiredIn(env, names.busName),
+    logEventSource: requiredIn(env, names.logEventSource),
+    emitSource: requiredIn(env, names.emitSource),
+    deadLetterArn: requiredIn(env, names.deadLetterArn),
+    maxRetryAttempts: integerIn(env, names.maxRetryAttempts, 0),
+    maxEventAgeSeconds: integerIn(env, names.maxEventAgeSeconds),
+    secretsPrefix: requiredIn(env, names.secretsPrefix),
     ...(kmsKeyArn ? { secretsKmsKeyArn: kmsKeyArn } : {}),
-    timeoutSeconds: positiveInteger(env, names.timeoutSeconds),
-    memorySize: positiveInteger(env, names.memorySize),
+    timeoutSeconds: integerIn(env, names.timeoutSeconds),
+    memorySize: integerIn(env, names.memorySize),
   };
 }
 
 export function loadCleanupConfig(env: Env = process.env): CleanupConfig {
   const names = ACTIONS_ENVIRONMENT;
   return {
-    functionPrefix: required(env, names.functionPrefix),
-    rolePrefix: required(env, names.rolePrefix),
-    rulePrefix: required(env, names.rulePrefix),
-    busName: required(env, names.busName),
+    functionPrefix: requiredIn(env, names.functionPrefix),
+    rolePrefix: requiredIn(env, names.rolePrefix),
+    rulePrefix: requiredIn(env, names.rulePrefix),
+    busName: requiredIn(env, names.busName),
   };
-}
-
-function required(env: Env, key: string): string {
-  const value = env[key]?.trim();
-  if (!value) throw new ConfigurationError(`${key} is not set`);
-  return value;
-}
-
-function positiveInteger(env: Env, key: string, options: { allowZero?: boolean } = {}): number {
-  const text = required(env, key);
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < (options.allowZero ? 0 : 1)) {
-    throw new ConfigurationError(
-      `${key} must be a ${options.allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(text)}`,
-    );
-  }
-  return value;
 }

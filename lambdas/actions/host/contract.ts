@@ -5,6 +5,7 @@
  * named by a prefix, a kind and an owner id (`secretNameFor` in lambdas/lifecycle/secret-sets.ts), and the host reads the values itself, with the
  * function's own role.
  */
+import { integerIn, requiredIn } from '../../shared/config';
 import { ConfigurationError } from '../../shared/errors';
 import { isTriggerId, type TriggerId } from '../bindings/triggers';
 import type { ActionDeployment, ArtifactRef, ModuleSecretSet, TriggerRef } from '../model';
@@ -112,24 +113,24 @@ export function readHostEnvironment(env: Readonly<Record<string, string | undefi
   const names = HOST_ENVIRONMENT;
   const secretsSetId = optional(env, names.secretsSetId);
   const deployment: ActionDeployment = {
-    actionId: required(env, names.actionId),
-    actionName: required(env, names.actionName),
-    versionId: required(env, names.versionId),
-    versionNumber: positiveInteger(env, names.versionNumber),
+    actionId: requiredIn(env, names.actionId),
+    actionName: requiredIn(env, names.actionName),
+    versionId: requiredIn(env, names.versionId),
+    versionNumber: integerIn(env, names.versionNumber),
     bundle: artifactRef(env, names.bundle),
     triggers: triggers(env, names.triggers),
     ...(secretsSetId ? { secretsSetId } : {}),
     moduleSecretSets: moduleSecretSets(env, names.moduleSecretSets),
-    timeoutMs: positiveInteger(env, names.timeoutMs),
+    timeoutMs: integerIn(env, names.timeoutMs),
   };
   return {
     deployment,
     shared: {
-      executionsTable: required(env, names.executionsTable),
-      busName: required(env, names.busName),
-      emitSource: required(env, names.emitSource),
-      secretsPrefix: required(env, names.secretsPrefix),
-      executionTtlDays: positiveInteger(env, names.executionTtlDays),
+      executionsTable: requiredIn(env, names.executionsTable),
+      busName: requiredIn(env, names.busName),
+      emitSource: requiredIn(env, names.emitSource),
+      secretsPrefix: requiredIn(env, names.secretsPrefix),
+      executionTtlDays: integerIn(env, names.executionTtlDays),
     },
   };
 }
@@ -144,27 +145,12 @@ export class HostEnvironmentTooLargeError extends Error {
   }
 }
 
-function required(env: Readonly<Record<string, string | undefined>>, key: string): string {
-  const value = env[key]?.trim();
-  if (!value) throw new ConfigurationError(`${key} is not set`);
-  return value;
-}
-
 function optional(env: Readonly<Record<string, string | undefined>>, key: string): string | undefined {
   return env[key]?.trim() || undefined;
 }
 
-function positiveInteger(env: Readonly<Record<string, string | undefined>>, key: string): number {
-  const text = required(env, key);
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new ConfigurationError(`${key} must be a positive integer, got ${JSON.stringify(text)}`);
-  }
-  return value;
-}
-
 function json(env: Readonly<Record<string, string | undefined>>, key: string, expected: string): unknown {
-  const text = required(env, key);
+  const text = requiredIn(env, key);
   try {
     return JSON.parse(text);
   } catch {

@@ -400,7 +400,10 @@ export class ActionRegistry {
     return { ...base, actionId: draft.id, artifact, moduleSecretSets };
   }
 
-  /** Makes a built version live: the runner, the deployed pointer, the modules' usage, and the rules. */
+  /**
+   * Makes a built version live: the runner, the deployed pointer and the modules' usage. The binding rules
+   * stay as they are: their targets are known from the action id alone (the alias, or the action's queue).
+   */
   private async activate(before: ActionRecord, version: ActionVersionRecord): Promise<ActionRecord> {
     await this.ports.deployer.deploy(this.deploymentOf(before, version));
     const action = await this.ports.store.markDeployed(before.id, version.id, version.versionNumber);
@@ -424,8 +427,6 @@ export class ActionRegistry {
         await this.forgetUsage(old.moduleId, before.id);
       }
     }
-    if ((await this.triggersBinding(before.id)).length > 0 || !before.deployedVersionId)
-      await this.syncRules();
     this.ports.logger.info('Deployed an action version', {
       actionId: before.id,
       versionNumber: version.versionNumber,

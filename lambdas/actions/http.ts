@@ -3,8 +3,8 @@
  * registry. They plug into `lambdas/management/http.ts` beside the modules' routes.
  */
 import { InvalidRequestError, RegistryError } from '../lifecycle/errors';
+import type { ManagementContext } from '../management/context';
 import { ID, type ManagementRequest, ok, type Route, readBody } from '../management/http';
-import type { ManagementContext } from '../modules/http';
 import { parsePaging } from '../modules/validate';
 import { getTrigger, TRIGGERS } from './bindings/triggers';
 import { asRegistryError } from './errors';

@@ -3,7 +3,8 @@
  * DynamoDB, Secrets Manager, S3, esbuild-wasm, Lambda and EventBridge to these; local mode wires the same AWS
  * adapters to moto plus a child-process runner; unit tests wire fakes.
  */
-import type { EntityStore, LogPort } from '../lifecycle/ports';
+import type { DependencyResolver, EntityStore, LogPort, SecretSetStore } from '../lifecycle/ports';
+import type { ArtifactStore, ModuleStore } from '../modules/ports';
 import type { BindingRules, RuleTarget } from './bindings/rules';
 import type { TriggerId } from './bindings/triggers';
 import type {
@@ -97,12 +98,12 @@ export interface ExecutionWriter {
 
 export interface ActionRegistryPorts {
   readonly store: ActionStore;
-  readonly secrets: import('../lifecycle/ports').SecretSetStore;
-  readonly resolver: import('../lifecycle/ports').DependencyResolver;
+  readonly secrets: SecretSetStore;
+  readonly resolver: DependencyResolver;
   readonly builder: ActionBuilder;
-  readonly artifacts: import('../modules/ports').ArtifactStore;
+  readonly artifacts: ArtifactStore;
   /** The modules registry's store: pinned versions, and the usage records behind `GET /modules/{id}/actions`. */
-  readonly modules: import('../modules/ports').ModuleStore;
+  readonly modules: ModuleStore;
   readonly deployer: ActionDeployer;
   readonly rules: BindingRules;
   readonly executions: ExecutionReader;

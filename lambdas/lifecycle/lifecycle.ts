@@ -192,7 +192,7 @@ export class Lifecycle<S, R extends EntityRecord<S>, V extends EntityVersion<S>>
    * The secrets of a record nobody else can know yet (its id is new), so no draft lock is needed. Undo with
    * `discardSecrets` if the record is not created after all.
    */
-  public async firstSecrets(
+  private async firstSecrets(
     id: string,
     inputs: readonly SecretInput[],
   ): Promise<{ secrets: SecretInfo[]; secretsSetId?: string }> {
@@ -341,7 +341,7 @@ export class Lifecycle<S, R extends EntityRecord<S>, V extends EntityVersion<S>>
   }
 
   /** `If-Match: "<revision>"` (or `*`), as the record's `ETag` gives it. */
-  public checkRevision(record: R, ifMatch: string | undefined): void {
+  private checkRevision(record: R, ifMatch: string | undefined): void {
     if (ifMatch === undefined) return;
     const tags = ifMatch.split(',').map((tag) => tag.trim().replace(/^W\//, ''));
     if (tags.includes('*') || tags.includes(`"${record.draftRevision}"`)) return;
@@ -406,7 +406,7 @@ export class Lifecycle<S, R extends EntityRecord<S>, V extends EntityVersion<S>>
    * Runs a draft change under the draft lock, waiting a while for another change to finish. The change's
    * own write releases the lock; when the change fails, the lock is released here.
    */
-  public async withDraftLock<T>(
+  private async withDraftLock<T>(
     id: string,
     change: (record: R, leaseId: string) => Promise<T>,
     leaseMs: number = this.leaseMs,

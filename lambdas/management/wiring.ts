@@ -22,13 +22,14 @@ import { NpmDependencyResolver, pacoteOptions } from '../modules/adapters/npm-re
 import { S3ArtifactStore } from '../modules/adapters/s3-artifacts';
 import { SecretsManagerModuleSecrets } from '../modules/adapters/secrets-manager-secrets';
 import type { ModulesConfig } from '../modules/config';
-import { type ManagementContext, MODULE_ROUTES } from '../modules/http';
+import { MODULE_ROUTES } from '../modules/http';
 import { ModuleRegistry } from '../modules/registry';
 import { dynamoDb } from '../shared/clients/dynamodb';
 import { eventBridge } from '../shared/clients/eventbridge';
 import { s3 } from '../shared/clients/s3';
 import { secretsManager } from '../shared/clients/secrets-manager';
 import { describeError } from '../shared/errors';
+import type { ManagementContext } from './context';
 import { errorResponse, fromFunctionUrlEvent, handleManagementRequest } from './http';
 
 /** Where actions run, and what their binding rules match. */

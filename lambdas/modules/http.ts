@@ -2,18 +2,13 @@
  * Auth0's Management API paths for Action Modules, on top of the registry core. The HTTP layer they plug
  * into is `lambdas/management/http.ts`.
  */
+import type { ManagementContext } from '../management/context';
 import { ID, json, ok, type Route, readBody } from '../management/http';
 import { InvalidRequestError } from './errors';
 import type { ModuleRecord } from './model';
 import { presentModule, presentModuleListItem, presentUsage, presentVersion } from './present';
-import type { ModuleRegistry, ModuleView } from './registry';
+import type { ModuleView } from './registry';
 import { parseCreateModule, parsePaging, parseRollback, parseUpdateModule } from './validate';
-
-/** What the routes of the management API call: the modules registry, and the actions registry when served. */
-export interface ManagementContext {
-  readonly modules: ModuleRegistry;
-  readonly actions?: import('../actions/registry').ActionRegistry;
-}
 
 export const API_PREFIX = '/api/v2/actions/modules';
 

@@ -635,6 +635,7 @@ function bundleHost(outfile: string): void {
     mainFields: [...BRIDGE_BUNDLING.mainFields],
     external: [...BRIDGE_BUNDLING.externalModules],
     banner: { js: BRIDGE_BUNDLING.banner },
+    define: { ...BRIDGE_BUNDLING.define },
     logLevel: 'warning',
   });
 }

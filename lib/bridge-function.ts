@@ -1,7 +1,12 @@
 import { type Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  type BundlingOptions,
+  type ICommandHooks,
+  NodejsFunction,
+  OutputFormat,
+} from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { projectPath } from './paths';
@@ -23,10 +28,11 @@ export interface BridgeFunctionProps {
   /** @default - not reserved */
   readonly reservedConcurrency?: number;
   /**
-   * Packages installed beside the bundle instead of bundled (they load files of their own at run time).
+   * Commands run around bundling, e.g. to copy files a package loads by path next to the bundle. Nothing is
+   * installed at synth time: every function bundles its dependencies from the project's node_modules.
    * @default - none
    */
-  readonly nodeModules?: string[];
+  readonly commandHooks?: ICommandHooks;
 }
 
 /**
@@ -47,6 +53,9 @@ export const BRIDGE_BUNDLING = {
   // CommonJS dependencies call require(); ESM output has none unless the bundle defines it.
   banner:
     "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  // Nor __dirname and __filename, which some read as they load (@npmcli/run-script, under pacote). Replaced
+  // only where a dependency uses them: a bundle that never does comes out byte for byte the same.
+  define: { __dirname: 'import.meta.dirname', __filename: 'import.meta.filename' },
 } as const satisfies BundlingOptions;
 
 export interface BridgeFunction {
@@ -88,7 +97,7 @@ export function createBridgeFunction(scope: Construct, props: BridgeFunctionProp
     environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
     bundling: {
       ...BRIDGE_BUNDLING,
-      ...(props.nodeModules ? { nodeModules: props.nodeModules } : {}),
+      ...(props.commandHooks ? { commandHooks: props.commandHooks } : {}),
     },
   });
   Validations.of(fn).acknowledge({

@@ -7,6 +7,7 @@ import {
   InvokeMode,
   type Function as LambdaFunction,
 } from 'aws-cdk-lib/aws-lambda';
+import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   BlockPublicAccess,
@@ -25,6 +26,31 @@ import { checkInteger, checkName } from './validation';
 /** Where built module versions are stored in the artifacts bucket (lambdas/modules/config.ts). */
 export const MODULE_ARTIFACTS_PREFIX = DEFAULT_ARTIFACTS_PREFIX;
 const TIMEOUT_SECONDS = 90;
+
+/**
+ * esbuild-wasm is the one package the management function does not bundle: its lib/main.js runs
+ * `node bin/esbuild`, which reads esbuild.wasm and wasm_exec_node.js from its package directory by path. The
+ * builder resolves it from the bundle's directory (lambdas/modules/adapters/esbuild-builder.ts), so the copy
+ * `npm ci` installed is copied to node_modules/esbuild-wasm beside index.mjs: synth installs nothing and asks
+ * no registry. The input directory is the project root, locally and in Docker (where it is mounted).
+ */
+export const ESBUILD_WASM_BESIDE_BUNDLE: ICommandHooks = {
+  beforeBundling: () => [],
+  beforeInstall: () => [],
+  afterBundling: (inputDir, outputDir) => {
+    const from = `${inputDir}/node_modules/esbuild-wasm`;
+    const to = `${outputDir}/node_modules`;
+    return [
+      `test -f ${shellQuote(`${from}/esbuild.wasm`)} || { echo ${shellQuote(`esbuild-wasm is not installed in ${from}: run npm ci.`)} >&2; exit 1; }`,
+      `mkdir -p ${shellQuote(to)}`,
+      `cp -R ${shellQuote(from)} ${shellQuote(`${to}/esbuild-wasm`)}`,
+    ];
+  },
+};
+
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
 
 export interface ModuleRegistryProps {
   /**
@@ -131,9 +157,7 @@ export class ModuleRegistry extends Construct {
         }),
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace ?? 'Auth0EventBridge',
       },
-      // esbuild-wasm loads its .wasm file and worker from its own package directory, and pacote reaches for
-      // files of its dependencies at run time: both are installed beside the bundle.
-      nodeModules: ['esbuild-wasm', 'pacote'],
+      commandHooks: ESBUILD_WASM_BESIDE_BUNDLE,
     });
     this.function = fn;
 

@@ -25,6 +25,8 @@ export function pacoteOptions(options: NpmOptions = {}): pacote.Options {
     ...(registry ? { registry } : {}),
     timeout: options.timeoutMs ?? 20_000,
     fullMetadata: false,
+    // No lifecycle script of any package (prepare of a git or directory dependency) ever runs.
+    ignoreScripts: true,
   } as pacote.Options;
 }
 

@@ -188,7 +188,7 @@ async function main(): Promise<void> {
       [
         '',
         'Auth0 Event Bridge is running locally.',
-        `  Ingest URL     ${url}`,
+        `  Ingest URL     ${url}   (log streams; Actions events: /actions/<trigger>; Event Streams: /events)`,
         `  Token          ${options.token}`,
         `  AWS endpoint   ${endpoint}${moto ? ' (moto_server, started by npm start)' : ''}`,
         `  Event bus      ${names.busName} (source ${names.source})`,

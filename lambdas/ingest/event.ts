@@ -1,10 +1,38 @@
 import { createHash } from 'node:crypto';
 import { categoryOf, type RoutableCategory } from '../shared/log-types';
+import { LOG_DETAIL_TYPE } from '../shared/surfaces';
+import { isRawJson } from './fidelity';
 import type { EventEntry, StoredObject } from './ports';
 import type { LogEntry } from './validate';
 
 /** The detail-type Auth0's own EventBridge integration uses, so rules written for it work unchanged. */
-export const DETAIL_TYPE = 'Auth0 log';
+export const DETAIL_TYPE = LOG_DETAIL_TYPE;
+
+/**
+ * One event to publish, from any surface (a log record, an Actions event, an Event Streams event): what the
+ * delivery core claims, publishes, claim-checks, quarantines and counts, whatever its shape.
+ */
+export interface Deliverable {
+  /** The dedup key: the log_id, or the event's idempotency key. */
+  readonly key: string;
+  /** Position in the request body, from 0. */
+  readonly position: number;
+  readonly detailType: string;
+  readonly detail: Record<string, unknown>;
+  /** When the event happened, when EventBridge can take it; otherwise EventBridge stamps the PutEvents time. */
+  readonly time?: Date;
+  /** What the metrics count it under: the log category, or the surface. */
+  readonly category: string;
+  /** Schema mismatches worth a warning: field paths and what was expected, never values. */
+  readonly warnings: readonly string[];
+  /** What is quarantined when EventBridge refuses the event for good. */
+  readonly record: unknown;
+  /**
+   * Small details that stand for this one when it is too large for any PutEvents request, largest first; each
+   * carries the claim check and keeps the fields rules route on.
+   */
+  readonly pointerDetails: (pointer: ClaimCheckPointer) => Record<string, unknown>[];
+}
 
 export interface EventOptions {
   readonly busName: string;
@@ -32,18 +60,36 @@ export function toDetail(entry: LogEntry): Auth0LogDetail {
   return { log_id: entry.logId, data: entry.data, category: categoryOf(entry.type) };
 }
 
+/** A log record as a deliverable: keyed by log_id, timed by `date`, counted by category. */
+export function logDeliverable(entry: LogEntry): Deliverable {
+  const detail = toDetail(entry);
+  const time = eventTime(entry.data.date);
+  return {
+    key: entry.logId,
+    position: entry.position,
+    detailType: DETAIL_TYPE,
+    detail: { ...detail },
+    ...(time ? { time } : {}),
+    category: detail.category,
+    warnings: entry.warnings,
+    record: { log_id: entry.logId, data: entry.data },
+    pointerDetails: (pointer) => {
+      const whole = toPointerDetail(detail, pointer);
+      return [{ ...whole }, { ...whole, data: { type: entry.type, date: entry.data.date } }];
+    },
+  };
+}
+
 export function toEventEntry(
-  detail: Auth0LogDetail,
-  data: Record<string, unknown>,
+  event: Pick<Deliverable, 'detailType' | 'detail' | 'time'>,
   options: EventOptions,
 ): EventEntry {
-  const time = eventTime(data.date);
   return {
     Source: options.source,
-    DetailType: DETAIL_TYPE,
-    Detail: JSON.stringify(detail),
+    DetailType: event.detailType,
+    Detail: JSON.stringify(event.detail),
     EventBusName: options.busName,
-    ...(time ? { Time: time } : {}),
+    ...(event.time ? { Time: event.time } : {}),
   };
 }
 
@@ -70,13 +116,27 @@ const POINTER_FIELD_MAX_CHARS = 1024;
  * ids, ip…) stay in `data` so routing works as before, and `claim_check` says where the whole detail is.
  */
 export function toPointerDetail(detail: Auth0LogDetail, pointer: ClaimCheckPointer): Auth0LogDetail {
-  const data: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(detail.data)) {
-    const short = typeof value === 'string' ? value.length <= POINTER_FIELD_MAX_CHARS : true;
-    const scalar = value === null || ['string', 'number', 'boolean'].includes(typeof value);
-    if (scalar && short) data[key] = value;
+  return { ...detail, data: shortScalars(detail.data), claim_check: pointer };
+}
+
+/**
+ * The short scalar fields of an object, and of the objects directly in it (`user.user_id`,
+ * `transaction.id`, `data.type`…): what rules usually route on, small enough for a pointer event.
+ */
+export function shortScalars(object: Record<string, unknown>, depth = 1): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) {
+    if (isShortScalar(value)) kept[key] = value;
+    else if (depth > 1 && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      kept[key] = shortScalars(value as Record<string, unknown>, depth - 1);
+    }
   }
-  return { ...detail, data, claim_check: pointer };
+  return kept;
+}
+
+function isShortScalar(value: unknown): boolean {
+  if (typeof value === 'string') return value.length <= POINTER_FIELD_MAX_CHARS;
+  return value === null || typeof value === 'number' || typeof value === 'boolean' || isRawJson(value);
 }
 
 /** S3 keys are at most 1024 UTF-8 bytes. */

@@ -46,7 +46,10 @@ const ports: IngestPorts = {
   logger,
 };
 
-/** Lambda Function URL (payload format 2.0) entry point for Auth0's Custom Webhook log stream. */
+/**
+ * Lambda Function URL (payload format 2.0) entry point for Auth0's Custom Webhook log stream (`/`), Actions
+ * events (`/actions/<trigger>`) and Event Streams (`/events`).
+ */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   // The event holds the Authorization token and the records: never logged, whatever POWERTOOLS_LOGGER_LOG_EVENT says.
   .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
@@ -56,6 +59,7 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
     const { response, stats } = await ingest(
       {
         method: event.requestContext.http.method,
+        path: event.rawPath,
         headers: event.headers ?? {},
         body: event.body,
         isBase64Encoded: event.isBase64Encoded,

@@ -1,23 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { mapWithConcurrency, sleep as realSleep } from '../shared/concurrency';
 import { describeError, HttpError } from '../shared/errors';
-import { categoryOf } from '../shared/log-types';
+import { receiveActionEvent } from './action-events/receive';
 import { isAuthorized } from './authorize';
 import {
-  type Auth0LogDetail,
   type ClaimCheckPointer,
   claimCheckKey,
+  type Deliverable,
   entrySize,
   sha256Hex,
-  toDetail,
   toEventEntry,
-  toPointerDetail,
 } from './event';
-import { type BodyFormat, parseBody, UnparsedText } from './parse';
-import type { ClaimState, IngestPorts, QuarantinedRecord } from './ports';
+import { receiveEventStream } from './event-streams';
+import { receiveLogs } from './logs';
+import type { ClaimState, EventEntry, IngestPorts, QuarantinedRecord } from './ports';
 import { type EntryError, type Publishable, publishAll } from './publish';
 import { type IngestRequest, readBody } from './receive';
-import { type LogEntry, validateElement } from './validate';
+import type { Received } from './received';
 
 export interface IngestSettings {
   readonly busName: string;
@@ -42,7 +41,8 @@ export interface HttpResponse {
 
 /** What happened to one request, for the response, the logs and the metrics. */
 export interface IngestStats {
-  format?: BodyFormat;
+  /** How the body was laid out: `JSONARRAY`, `ACTION_EVENT`, `CLOUDEVENT`… */
+  format?: string;
   received: number;
   published: number;
   duplicates: number;
@@ -62,13 +62,20 @@ export interface IngestOutcome {
 }
 
 interface Failure {
-  readonly logId: string;
+  /** The dedup key: the log_id of a log record. */
+  readonly key: string;
   readonly reason: string;
 }
 
 /**
- * Receives one Custom Webhook delivery: authorize → read → parse → validate → claim → publish → remember.
+ * Receives one delivery: authorize → route by path → read → parse → validate → claim → publish → remember.
  * Answers 2xx only when every record is published, was published before, or is quarantined.
+ *
+ * | Path                   | Body                                    | Published as              |
+ * | ---------------------- | --------------------------------------- | ------------------------- |
+ * | `/`                    | Custom Webhook log stream batch         | `Auth0 log`               |
+ * | `/actions/<trigger>`   | one Auth0 Actions `event` object        | `Auth0 action: <trigger>` |
+ * | `/events`              | a CloudEvent or a batch (Event Streams) | `Auth0 event: <type>`     |
  */
 export async function ingest(
   request: IngestRequest,
@@ -78,10 +85,11 @@ export async function ingest(
   const stats = emptyStats();
   try {
     await refuseUnlessAcceptable(request, ports);
-    const { format, elements } = parseBody(readBody(request, settings.maxBodyBytes));
-    stats.format = format;
-    stats.received = elements.length;
-    return { response: await deliver(elements, ports, settings, stats), stats };
+    const receive = receiverFor(request.path ?? '/');
+    const received = receive(readBody(request, settings.maxBodyBytes), request.headers);
+    stats.format = received.format;
+    stats.received = received.count;
+    return { response: await deliver(received, ports, settings, stats), stats };
   } catch (error) {
     if (error instanceof HttpError) {
       const headers: Record<string, string> = error.statusCode === 405 ? { Allow: 'POST' } : {};
@@ -91,11 +99,28 @@ export async function ingest(
   }
 }
 
+type Receiver = (text: string, headers: IngestRequest['headers']) => Received;
+
+/** The parser for a path: the path table above. Any other path is a 404 that lists the paths. */
+function receiverFor(path: string): Receiver {
+  if (path === '/' || path === '') return receiveLogs;
+  if (path === '/events' || path === '/events/') return receiveEventStream;
+  const action = /^\/actions\/([^/]*)\/?$/.exec(path);
+  if (action) {
+    const trigger = decodeURIComponent(action[1] ?? '');
+    return (text, headers) => receiveActionEvent(trigger, text, headers);
+  }
+  throw new HttpError(
+    404,
+    `Nothing is served at ${JSON.stringify(path.slice(0, 100))}. POST Auth0 log stream batches to /, Auth0 Actions events to /actions/<trigger>, and Auth0 Event Streams CloudEvents to /events.`,
+  );
+}
+
 async function refuseUnlessAcceptable(request: IngestRequest, ports: IngestPorts): Promise<void> {
   if (request.method.toUpperCase() !== 'POST') {
     throw new HttpError(
       405,
-      `Method ${request.method} is not allowed; Auth0 log streams POST their batches.`,
+      `Method ${request.method} is not allowed; Auth0 log streams, Actions and Event Streams POST their events.`,
     );
   }
   const header = request.headers.authorization;
@@ -107,7 +132,7 @@ async function refuseUnlessAcceptable(request: IngestRequest, ports: IngestPorts
 }
 
 async function deliver(
-  elements: readonly unknown[],
+  received: Received,
   ports: IngestPorts,
   settings: IngestSettings,
   stats: IngestStats,
@@ -115,43 +140,38 @@ async function deliver(
   const { logger } = ports;
   const now = ports.now?.() ?? new Date();
   const leaseId = ports.newId?.() ?? randomUUID();
-  const quarantine: QuarantinedRecord[] = [];
+  const quarantine: QuarantinedRecord[] = [...received.quarantine];
   const failures: Failure[] = [];
 
-  const unique = new Map<string, LogEntry>();
-  elements.forEach((element, position) => {
-    const result = validateElement(element, position);
-    if (!result.ok) {
-      const { reason, message, logId } = result;
-      const record = element instanceof UnparsedText ? element.text : element;
-      quarantine.push({ reason, message, position, record, ...(logId ? { logId } : {}) });
-    } else if (unique.has(result.entry.logId)) stats.duplicates++;
-    else unique.set(result.entry.logId, result.entry);
-  });
+  const unique = new Map<string, Deliverable>();
+  for (const item of received.deliverables) {
+    if (unique.has(item.key)) stats.duplicates++;
+    else unique.set(item.key, item);
+  }
 
-  // Claim every log_id: only a fresh claim may publish; the rest were published, quarantined or are in flight.
-  const entries = [...unique.values()];
-  const claims = await mapWithConcurrency(entries, settings.concurrency, async (entry) =>
-    ports.dedup.claim(entry.logId, leaseId).catch((error: unknown): ClaimState | Error => asError(error)),
+  // Claim every key: only a fresh claim may publish; the rest were published, quarantined or are in flight.
+  const items = [...unique.values()];
+  const claims = await mapWithConcurrency(items, settings.concurrency, async (item) =>
+    ports.dedup.claim(item.key, leaseId).catch((error: unknown): ClaimState | Error => asError(error)),
   );
-  const claimed: LogEntry[] = [];
-  entries.forEach((entry, index) => {
+  const claimed: Deliverable[] = [];
+  items.forEach((item, index) => {
     const claim = claims[index];
-    if (claim === 'claimed') claimed.push(entry);
+    if (claim === 'claimed') claimed.push(item);
     else if (claim === 'published' || claim === 'quarantined') stats.duplicates++;
     else if (claim === 'in-flight')
-      failures.push({ logId: entry.logId, reason: 'another delivery is publishing it' });
-    else failures.push({ logId: entry.logId, reason: `dedup claim failed: ${describeError(claim)}` });
+      failures.push({ key: item.key, reason: 'another delivery is publishing it' });
+    else failures.push({ key: item.key, reason: `dedup claim failed: ${describeError(claim)}` });
   });
 
   reportSchemaWarnings(claimed, stats, ports);
 
   const publishable: Publishable[] = [];
-  await mapWithConcurrency(claimed, settings.concurrency, async (entry) => {
+  await mapWithConcurrency(claimed, settings.concurrency, async (item) => {
     try {
-      publishable.push(await toPublishable(entry, now, ports, settings, stats));
+      publishable.push(await toPublishable(item, now, ports, settings, stats));
     } catch (error) {
-      failures.push({ logId: entry.logId, reason: `claim-check store failed: ${describeError(error)}` });
+      failures.push({ key: item.key, reason: `claim-check store failed: ${describeError(error)}` });
     }
   });
 
@@ -165,12 +185,12 @@ async function deliver(
   });
   stats.publishRetries = report.retries;
   stats.published = report.accepted.length;
-  for (const logId of report.accepted) {
-    const category = categoryOf(unique.get(logId)?.type ?? '');
+  for (const key of report.accepted) {
+    const category = unique.get(key)?.category ?? 'unknown';
     stats.publishedByCategory[category] = (stats.publishedByCategory[category] ?? 0) + 1;
   }
   for (const { key, errorCode, errorMessage } of report.failed) {
-    failures.push({ logId: key, reason: `EventBridge ${errorCode}: ${errorMessage}` });
+    failures.push({ key, reason: `EventBridge ${errorCode}: ${errorMessage}` });
   }
   for (const rejected of report.rejected) quarantine.push(rejectedRecord(rejected, unique));
 
@@ -178,8 +198,8 @@ async function deliver(
   await sendToQuarantine(quarantine, rejectedIds, ports, stats, failures);
   await rememberPublished(report.accepted, ports, stats);
 
-  const claimedIds = new Set(claimed.map(({ logId }) => logId));
-  const failedClaims = failures.map(({ logId }) => logId).filter((logId) => claimedIds.has(logId));
+  const claimedIds = new Set(claimed.map(({ key }) => key));
+  const failedClaims = failures.map(({ key }) => key).filter((key) => claimedIds.has(key));
   await ports.dedup
     .release(failedClaims, leaseId)
     .catch((error: unknown) =>
@@ -193,10 +213,10 @@ async function deliver(
     duplicates: stats.duplicates,
     quarantined: stats.quarantined,
   };
-  logger.info('Ingested a log stream delivery', { format: stats.format, ...counts, failed: stats.failed });
+  logger.info('Ingested a delivery', { format: stats.format, ...counts, failed: stats.failed });
   if (failures.length === 0) return json(200, counts);
 
-  logger.error('Records are not safe yet; answering 503 so that Auth0 delivers them again', {
+  logger.error('Records are not safe yet; answering 503 so that the sender delivers them again', {
     failures: failures.slice(0, 20),
   });
   return json(503, {
@@ -207,45 +227,41 @@ async function deliver(
 }
 
 async function toPublishable(
-  entry: LogEntry,
+  item: Deliverable,
   now: Date,
   ports: IngestPorts,
   settings: IngestSettings,
   stats: IngestStats,
 ): Promise<Publishable> {
   const options = { busName: settings.busName, source: settings.source };
-  const detail = toDetail(entry);
-  const event = toEventEntry(detail, entry.data, options);
+  const event = toEventEntry(item, options);
   const size = entrySize(event);
-  if (size <= settings.maxPutEventsBytes) return { key: entry.logId, entry: event, size };
+  if (size <= settings.maxPutEventsBytes) return { key: item.key, entry: event, size };
 
   // Too large for any PutEvents request: store it whole and publish a pointer that routes the same way.
-  const body = JSON.stringify(detail);
-  const stored = await ports.claimChecks.put(claimCheckKey(entry.logId, now), body);
+  const body = JSON.stringify(item.detail);
+  const stored = await ports.claimChecks.put(claimCheckKey(item.key, now), body);
   const pointer: ClaimCheckPointer = {
     ...stored,
     bytes: Buffer.byteLength(body, 'utf8'),
     sha256: sha256Hex(body),
   };
   stats.claimChecked++;
-  let pointerDetail: Auth0LogDetail = toPointerDetail(detail, pointer);
-  let pointerEvent = toEventEntry(pointerDetail, entry.data, options);
-  if (entrySize(pointerEvent) > settings.maxPutEventsBytes) {
-    pointerDetail = { ...pointerDetail, data: { type: entry.type, date: entry.data.date } };
-    pointerEvent = toEventEntry(pointerDetail, entry.data, options);
-  }
-  return { key: entry.logId, entry: pointerEvent, size: entrySize(pointerEvent) };
+  const candidates = item.pointerDetails(pointer).map((detail) => toEventEntry({ ...item, detail }, options));
+  const fits = candidates.find((candidate) => entrySize(candidate) <= settings.maxPutEventsBytes);
+  const chosen = fits ?? (candidates.at(-1) as EventEntry);
+  return { key: item.key, entry: chosen, size: entrySize(chosen) };
 }
 
-function rejectedRecord(rejected: EntryError, entries: ReadonlyMap<string, LogEntry>): QuarantinedRecord {
-  const entry = entries.get(rejected.key) as LogEntry;
+function rejectedRecord(rejected: EntryError, items: ReadonlyMap<string, Deliverable>): QuarantinedRecord {
+  const item = items.get(rejected.key) as Deliverable;
   return {
     reason: 'publish_rejected',
     message: `EventBridge refused the event with ${rejected.errorCode}: ${rejected.errorMessage}`,
     errorCode: rejected.errorCode,
-    position: entry.position,
-    logId: entry.logId,
-    record: { log_id: entry.logId, data: entry.data },
+    position: item.position,
+    logId: item.key,
+    record: item.record,
   };
 }
 
@@ -270,7 +286,7 @@ async function sendToQuarantine(
     if (reason === undefined) stored.push(record);
     else
       failures.push({
-        logId: record.logId ?? `position ${record.position}`,
+        key: record.logId ?? `position ${record.position}`,
         reason: `quarantine failed: ${reason}`,
       });
   });
@@ -308,12 +324,12 @@ async function rememberPublished(
   });
 }
 
-function reportSchemaWarnings(entries: readonly LogEntry[], stats: IngestStats, ports: IngestPorts): void {
-  const flagged = entries.filter((entry) => entry.warnings.length > 0);
+function reportSchemaWarnings(items: readonly Deliverable[], stats: IngestStats, ports: IngestPorts): void {
+  const flagged = items.filter((item) => item.warnings.length > 0);
   stats.schemaWarnings = flagged.length;
   if (flagged.length === 0) return;
   ports.logger.warn('Records differ from the Auth0 log schema; published as received', {
-    records: flagged.slice(0, 10).map(({ logId, type, warnings }) => ({ logId, type, warnings })),
+    records: flagged.slice(0, 10).map(({ key, detailType, warnings }) => ({ key, detailType, warnings })),
   });
 }
 

@@ -5,6 +5,8 @@ import { decodeUtf8Losslessly } from './fidelity';
 /** The parts of a Function URL (payload format 2.0) request that ingest looks at. */
 export interface IngestRequest {
   readonly method: string;
+  /** The request path (`rawPath`): `/`, `/actions/<trigger>` or `/events`. */
+  readonly path?: string;
   /** Header names in lower case, as Function URLs deliver them. */
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body?: string;

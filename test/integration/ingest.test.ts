@@ -182,7 +182,7 @@ describe('ingest against moto, through the Function URL mapping', () => {
 
   it('logs JSON and EMF metrics for each delivery, and never a token', () => {
     const output = ingest.logged.join('');
-    expect(output).toContain('Ingested a log stream delivery');
+    expect(output).toContain('Ingested a delivery');
     const metrics = ingest.logged
       .flatMap((line) => line.split('\n'))
       .filter((line) => line.includes('"CloudWatchMetrics"'));

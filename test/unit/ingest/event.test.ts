@@ -3,6 +3,7 @@ import {
   claimCheckKey,
   DETAIL_TYPE,
   entrySize,
+  logDeliverable,
   toDetail,
   toEventEntry,
   toPointerDetail,
@@ -26,7 +27,7 @@ describe('toEventEntry', () => {
       client_id: null,
       new_field: { x: 1 },
     };
-    const entry = toEventEntry(toDetail(entryOf({ log_id: 'id-1', data })), data, options);
+    const entry = toEventEntry(logDeliverable(entryOf({ log_id: 'id-1', data })), options);
     expect(entry).toEqual({
       Source: 'auth0.logs',
       DetailType: DETAIL_TYPE,
@@ -40,7 +41,7 @@ describe('toEventEntry', () => {
   it('passes an unknown type code through with the category "unknown"', () => {
     const data = { type: 'brand_new_code', date: '2026-01-01T00:00:00Z' };
     expect(
-      JSON.parse(toEventEntry(toDetail(entryOf({ log_id: 'x', data })), data, options).Detail),
+      JSON.parse(toEventEntry(logDeliverable(entryOf({ log_id: 'x', data })), options).Detail),
     ).toMatchObject({
       data,
       category: 'unknown',
@@ -54,7 +55,7 @@ describe('toEventEntry', () => {
   it('leaves Time out when the record date is missing or invalid, so EventBridge uses the arrival time', () => {
     for (const date of [undefined, 'yesterday', 42]) {
       const data = { type: 's', date };
-      expect(toEventEntry(toDetail(entryOf({ log_id: 'x', data })), data, options).Time).toBeUndefined();
+      expect(toEventEntry(logDeliverable(entryOf({ log_id: 'x', data })), options).Time).toBeUndefined();
     }
   });
 });

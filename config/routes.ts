@@ -1,9 +1,18 @@
 /**
- * Routes: which Auth0 log events go where. Edit this file, then `npx cdk deploy` (or restart `npm start`).
- * A route matches log type codes, official log-stream categories, and/or a raw EventBridge pattern, and
- * delivers to up to five targets. Each target retries for 24 h and then lands in a dead-letter queue.
+ * Routes: which Auth0 events go where. Edit this file, then `npx cdk deploy` (or restart `npm start`).
+ * A route delivers to up to five targets; each target retries for 24 h and then lands in a dead-letter queue.
  *
- * Codes and categories: lambdas/shared/log-types.generated.ts (Auth0's documented list).
+ * A route's `match` takes any of these, OR-ed together:
+ * - `codes` / `categories`: log events (Log Streams, detail-type `Auth0 log`) by type code or log-stream
+ *   category. Both lists: lambdas/shared/log-types.generated.ts (Auth0's documented list).
+ * - `triggers`: Auth0 Actions events posted to `/actions/<trigger>` (detail-type `Auth0 action: <trigger>`),
+ *   e.g. `post-login`. The list: ACTION_TRIGGERS in lambdas/shared/surfaces.ts.
+ * - `eventTypes`: Auth0 Event Streams events posted to `/events` (detail-type `Auth0 event: <type>`), e.g.
+ *   `user.created` (`com.auth0.user.created` is the same type). The list: lambdas/shared/event-stream-types.ts.
+ * and optionally a raw EventBridge `pattern`, AND-ed with the rest: it narrows every event the route takes, so
+ * a field only log records have (such as `detail.data.connection`) leaves Actions and Event Streams events
+ * out. A match with only a `pattern` narrows log events.
+ * Unknown codes, categories, triggers and event types fail `cdk synth` with the closest valid names.
  */
 import { logTypesWithPrefix } from '../lambdas/shared/log-types';
 import type { RouteDefinition } from '../lib/routes/route-model';
@@ -53,6 +62,14 @@ export const routes: RouteDefinition[] = [
     id: 'management-api',
     description: 'Management API operations (writes, and reads that return secrets)',
     match: { categories: ['management.success'] },
+    targets: [{ type: 'sqs' }],
+  },
+  {
+    id: 'new-users',
+    // Post User Registration runs after database and passwordless sign-ups; user.created also covers users
+    // made through the Management API, imports, SCIM and JIT. A user both reach arrives twice, once per kind.
+    description: 'New users: the post-user-registration Action trigger, or the user.created event',
+    match: { triggers: ['post-user-registration'], eventTypes: ['user.created'] },
     targets: [{ type: 'sqs' }],
   },
 ];

@@ -141,7 +141,7 @@ export class Auth0EventBridgeStack extends Stack {
   public constructor(scope: Construct, id: string, props: Auth0EventBridgeStackProps = {}) {
     super(scope, id, {
       description:
-        'Auth0 Event Bridge: Auth0 log streams onto Amazon EventBridge, exactly once, routed by log type',
+        'Auth0 Event Bridge: Auth0 log streams onto Amazon EventBridge, exactly once, routed by log type, Actions trigger or event type',
       ...props,
     });
     const where = `Auth0EventBridgeStack ${this.node.path}`;

@@ -109,9 +109,9 @@ export interface RouteResources {
 }
 
 /**
- * One EventBridge rule per route in `config/routes.ts`, each matching its log type codes and categories
- * (`eventPatternFor`, the same function local mode uses) and delivering to its targets with a retry policy
- * and a dead-letter queue of its own.
+ * One EventBridge rule per route in `config/routes.ts`, each matching its log type codes and categories,
+ * Actions triggers and Event Streams types (`eventPatternFor`, the same function local mode uses) and
+ * delivering to its targets with a retry policy and a dead-letter queue of its own.
  */
 export class Routes extends Construct {
   public readonly routes: readonly RouteResources[];
@@ -125,7 +125,7 @@ export class Routes extends Construct {
     const where = `Routes ${this.node.path}`;
     checkInteger(where, 'queueRetentionDays', props.queueRetentionDays, 1, 14);
     checkInteger(where, 'maxReceiveCount', props.maxReceiveCount, 1, 1000);
-    // A typo in a code or category fails here, at synth, with the closest valid names.
+    // A typo in a code, category, trigger or event type fails here, at synth, with the closest valid names.
     validateRoutes(props.routes);
     for (const route of props.routes) validateTargets(route);
 
@@ -223,7 +223,7 @@ export class Routes extends Construct {
           return new targets.SnsTopic(Topic.fromTopicArn(scope, 'Imported', target.topicArn), base);
         }
         const topic = new Topic(scope, 'Resource', {
-          displayName: `Auth0 log events: ${route.id}`,
+          displayName: `Auth0 events: ${route.id}`,
           masterKey: this.topicKey(),
           enforceSSL: true,
         });

@@ -2,9 +2,10 @@
  * The route model: what a user writes in `config/routes.ts`. It has no CDK dependency, so local mode
  * (`npm start`) and the CDK stack read the same definitions and build the same event patterns.
  */
-import { DETAIL_TYPE } from '../../lambdas/ingest/event';
-import { LogMatchConflictError, logMatchPattern, validateLogMatch } from '../../lambdas/shared/log-match';
+import type { EventStreamType } from '../../lambdas/shared/event-stream-types';
+import { eventMatchPattern, LogMatchConflictError, validateEventMatch } from '../../lambdas/shared/log-match';
 import type { LogTypeCode, RoutableCategory } from '../../lambdas/shared/log-types';
+import type { ActionTrigger } from '../../lambdas/shared/surfaces';
 
 /** Settings every target shares. EventBridge retries for up to `maxEventAge`, then uses the route's DLQ. */
 export interface TargetRetry {
@@ -96,15 +97,31 @@ export type RouteTarget =
 /** Any string is accepted by the type (Auth0 adds codes); synth checks it against the catalogue. */
 export type LogTypeCodeInput = LogTypeCode | (string & {});
 export type CategoryInput = RoutableCategory | (string & {});
+/** Either spelling Auth0 uses: `user.created` or `com.auth0.user.created`. */
+export type EventStreamTypeInput = EventStreamType | `com.auth0.${EventStreamType}` | (string & {});
 
+/**
+ * Which events a route takes: log events whose code is in `codes` or whose category is in `categories`, OR
+ * Auth0 Actions events of `triggers`, OR Event Streams events of `eventTypes`; the raw `pattern` then narrows
+ * all of them (AND). A match with only a raw pattern narrows log events.
+ */
 export interface RouteMatch {
   /** Log type codes, e.g. `['f', 'fp', 'fu']`. */
   readonly codes?: readonly LogTypeCodeInput[];
   /** Official log-stream categories, e.g. `['auth.login.fail']`, or `unknown` for codes not in the catalogue. */
   readonly categories?: readonly CategoryInput[];
+  /** Auth0 Actions triggers whose events the route takes (detail-type `Auth0 action: <trigger>`). */
+  readonly triggers?: readonly ActionTrigger[];
   /**
-   * A raw EventBridge pattern, combined (AND) with the codes and categories, e.g.
-   * `{ detail: { data: { connection: ['Username-Password-Authentication'] } } }`.
+   * Auth0 Event Streams types, e.g. `['user.created']` (detail-type `Auth0 event: user.created`); synth checks
+   * them against `EVENT_STREAM_TYPES`.
+   */
+  readonly eventTypes?: readonly EventStreamTypeInput[];
+  /**
+   * A raw EventBridge pattern, combined (AND) with the rest of the match, e.g.
+   * `{ detail: { data: { connection: ['Username-Password-Authentication'] } } }`. It applies to every event
+   * the route takes, so a field only log records have (such as `detail.data.connection`) leaves out Actions
+   * and Event Streams events.
    */
   readonly pattern?: Record<string, unknown>;
 }
@@ -113,7 +130,7 @@ export interface RouteDefinition {
   /** Lower-case letters, digits and dashes; names the rule. Renaming it replaces the rule. */
   readonly id: string;
   readonly description: string;
-  /** Codes and categories are OR-ed together; the raw pattern narrows the result. */
+  /** Codes, categories, triggers and event types are OR-ed together; the raw pattern narrows the result. */
   readonly match: RouteMatch;
   readonly targets: readonly RouteTarget[];
   /** @default true */
@@ -143,11 +160,11 @@ export function validateRoutes(routes: readonly RouteDefinition[]): void {
     }
     if (seen.has(route.id)) problems.push(`${where}: the id is used by another route`);
     seen.add(route.id);
-    const { codes: wanted = [], categories = [], pattern } = route.match;
-    if (wanted.length === 0 && categories.length === 0 && !pattern) {
-      problems.push(`${where}: match names no codes, categories or pattern`);
+    const { codes = [], categories = [], triggers = [], eventTypes = [], pattern } = route.match;
+    if ([codes, categories, triggers, eventTypes].every((names) => names.length === 0) && !pattern) {
+      problems.push(`${where}: match names no codes, categories, triggers, event types or pattern`);
     }
-    problems.push(...validateLogMatch(route.match, where));
+    problems.push(...validateEventMatch(route.match, where));
     if (
       pattern !== undefined &&
       (typeof pattern !== 'object' || pattern === null || Array.isArray(pattern))
@@ -163,12 +180,14 @@ export function validateRoutes(routes: readonly RouteDefinition[]): void {
 }
 
 /**
- * The EventBridge pattern for a route: events from our source with Auth0's detail-type, whose type code is
- * one of `codes` or whose category is one of `categories`, further narrowed by the raw `pattern`.
+ * The EventBridge pattern for a route: events from our source that are log events of its codes or categories,
+ * Actions events of its triggers or Event Streams events of its event types, narrowed by the raw `pattern`.
+ * A route naming only codes and categories gets the pattern it always had (`Auth0 log` detail-type, no `$or`
+ * beyond codes-or-categories).
  */
 export function eventPatternFor(route: RouteDefinition, source: string): Record<string, unknown> {
   try {
-    return logMatchPattern(route.match, source, DETAIL_TYPE);
+    return eventMatchPattern(route.match, source);
   } catch (error) {
     if (!(error instanceof LogMatchConflictError)) throw error;
     throw new RouteDefinitionError(

@@ -558,10 +558,22 @@ function describeExecution(execution: ExecutionBody): string {
       ['Error', errorOf(execution) ?? '-'],
       ...(execution.emitted === undefined ? [] : [['Emitted events', String(execution.emitted)] as const]),
     ]),
+    ...recordedCalls(execution),
     execution.logs.length > 0 ? '--- console ---' : '(no console output)',
     ...execution.logs,
     '',
   ].join('\n');
+}
+
+/** The api calls the action made that Auth0 would have applied: `api.access.deny("blocked country")`. */
+function recordedCalls(execution: ExecutionBody): string[] {
+  const calls = execution.recorded ?? [];
+  if (calls.length === 0 && !execution.recorded_omitted) return [];
+  return [
+    '--- api calls (recorded, not applied: the action ran after the transaction) ---',
+    ...calls.map(({ method, args }) => `${method}(${args.map((arg) => JSON.stringify(arg)).join(', ')})`),
+    ...(execution.recorded_omitted ? [`… and ${execution.recorded_omitted} more, past the limits`] : []),
+  ];
 }
 
 interface PinBody {
@@ -619,6 +631,8 @@ interface ExecutionBody {
   readonly duration_ms: number;
   readonly logs: string[];
   readonly emitted?: number;
+  readonly recorded?: { readonly method: string; readonly args: readonly unknown[] }[];
+  readonly recorded_omitted?: number;
   readonly created_at: string;
 }
 

@@ -6,6 +6,7 @@
 
 import type { ArtifactRef, EntityRecord, EntityVersion } from '../lifecycle/model';
 import type { TriggerId } from './bindings/triggers';
+import type { RecordedCall } from './runtime/recorded-api';
 
 export type { ArtifactRef, Dependency, Page, SecretInfo, Window } from '../lifecycle/model';
 
@@ -88,6 +89,13 @@ export interface ExecutionRecord {
   readonly error?: { readonly name: string; readonly message: string };
   /** Derived events the action published with `api.emit`. */
   readonly emitted?: number;
+  /**
+   * The `api` calls that would have changed Auth0's transaction (`api.access.deny`…), in order: recorded, not
+   * applied, since the action ran after the fact. Arguments are JSON, with secret values redacted.
+   */
+  readonly recorded?: readonly RecordedCall[];
+  /** Calls made past the recording limits, so not in `recorded`. */
+  readonly recordedOmitted?: number;
 }
 
 /**

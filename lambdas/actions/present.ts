@@ -64,7 +64,10 @@ export function presentBinding(binding: BindingRecord, action?: ActionRecord) {
   };
 }
 
-/** Auth0's execution, plus what this project records besides: version, event, duration, console output. */
+/**
+ * Auth0's execution, plus what this project records besides: version, event, duration, console output, and
+ * the `api` calls recorded but not applied (`recorded`, `recorded_omitted`).
+ */
 export function presentExecution(execution: ExecutionRecord) {
   return {
     id: execution.id,
@@ -87,6 +90,10 @@ export function presentExecution(execution: ExecutionRecord) {
     duration_ms: execution.durationMs,
     logs: [...execution.logs],
     ...(execution.emitted ? { emitted: execution.emitted } : {}),
+    ...(execution.recorded?.length
+      ? { recorded: execution.recorded.map(({ method, args }) => ({ method, args: [...args] })) }
+      : {}),
+    ...(execution.recordedOmitted ? { recorded_omitted: execution.recordedOmitted } : {}),
     created_at: execution.startedAt,
     updated_at: execution.endedAt,
   };

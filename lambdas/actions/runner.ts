@@ -11,6 +11,7 @@ import { getTrigger, TRIGGERS, type TriggerId } from './bindings/triggers';
 import type { ActionDeployment, ExecutionRecord } from './model';
 import type { ExecutionWriter, LogPort, RunRef } from './ports';
 import type { ExecutionResult } from './runtime/execute';
+import type { Recording } from './runtime/recorded-api';
 
 /** An EventBridge event as a target receives it. */
 export interface BusEvent {
@@ -23,12 +24,16 @@ export interface BusEvent {
 
 export interface RunnerPorts {
   readonly executions: ExecutionWriter;
-  /** Runs the deployed bundle's `handlerName` on `event` (the action's own secrets are the runner's). */
+  /**
+   * Runs the deployed bundle's `handlerName` on `event` (the action's own secrets are the runner's), with the
+   * `api` of `triggerId`: the calls it records come back as `recorded`, already redacted and bounded.
+   */
   readonly execute: (input: {
     readonly handlerName: string;
+    readonly triggerId: TriggerId;
     readonly event: Record<string, unknown>;
     readonly timeoutMs: number;
-  }) => Promise<ExecutionResult & { readonly emitted?: number }>;
+  }) => Promise<ExecutionResult & { readonly emitted?: number; readonly recorded?: Recording }>;
   readonly logger: LogPort;
   readonly newId?: () => string;
 }
@@ -92,15 +97,13 @@ export async function runActionEvent(
 
   let execution: ExecutionRecord;
   try {
-    const event: Record<string, unknown> = {};
-    for (const field of trigger.eventFields) {
-      if (field in busEvent.detail) event[field] = busEvent.detail[field];
-    }
     const result = await ports.execute({
       handlerName: trigger.handler,
-      event,
+      triggerId,
+      event: actionEvent(trigger.eventFields, busEvent.detail),
       timeoutMs: deployment.timeoutMs,
     });
+    const recorded = result.recorded ?? { calls: [], omitted: 0 };
     execution = {
       id: executionIdFor(deployment.actionId, ports.newId?.() ?? randomUUID()),
       actionId: deployment.actionId,
@@ -116,6 +119,8 @@ export async function runActionEvent(
       logs: result.logs,
       ...(result.error ? { error: result.error } : {}),
       ...(result.emitted ? { emitted: result.emitted } : {}),
+      ...(recorded.calls.length > 0 ? { recorded: recorded.calls } : {}),
+      ...(recorded.omitted > 0 ? { recordedOmitted: recorded.omitted } : {}),
     };
     await ports.executions.put(execution);
   } catch (error) {
@@ -129,6 +134,20 @@ export async function runActionEvent(
   }
   await giveBack(run, leaseId, ports);
   throw new ActionRunFailedError(execution);
+}
+
+/** What the action receives as `event`; never the detail's `secrets` (the runner gives the action its own). */
+function actionEvent(
+  fields: readonly string[] | 'all',
+  detail: Record<string, unknown>,
+): Record<string, unknown> {
+  const names = fields === 'all' ? Object.keys(detail) : fields;
+  // fromEntries defines the keys, so a "__proto__" key of the detail stays a key.
+  return Object.fromEntries(
+    names
+      .filter((field) => field !== 'secrets' && Object.hasOwn(detail, field))
+      .map((field) => [field, detail[field]]),
+  );
 }
 
 function triggerOf(deployment: ActionDeployment, busEvent: BusEvent): TriggerId {

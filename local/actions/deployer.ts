@@ -420,10 +420,10 @@ class LiveVersion implements LiveActionVersion {
     private readonly emitted: { count: number },
   ) {}
 
-  public readonly execute: RunnerPorts['execute'] = async ({ handlerName, event, timeoutMs }) => {
+  public readonly execute: RunnerPorts['execute'] = async ({ handlerName, triggerId, event, timeoutMs }) => {
     // Runs of one process are sequential, so the count belongs to this run.
     this.emitted.count = 0;
-    const result = await this.process.run(event, { handlerName, timeoutMs });
+    const result = await this.process.run(event, { handlerName, triggerId, timeoutMs });
     return { ...result, emitted: this.emitted.count };
   };
 

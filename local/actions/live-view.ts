@@ -11,7 +11,9 @@ export function formatActionDelivery(delivery: ActionDelivery): string {
     case 'ran': {
       const { execution } = delivery;
       const emitted = execution.emitted ? `, emitted ${execution.emitted} event(s)` : '';
-      return `${head(execution.actionName, execution.actionVersionNumber, delivery.event)}: succeeded in ${execution.durationMs} ms${emitted}`;
+      const calls = (execution.recorded?.length ?? 0) + (execution.recordedOmitted ?? 0);
+      const recorded = calls > 0 ? `, recorded ${calls} api call(s)` : '';
+      return `${head(execution.actionName, execution.actionVersionNumber, delivery.event)}: succeeded in ${execution.durationMs} ms${emitted}${recorded}`;
     }
     case 'duplicate':
       return `${head(delivery.deployment.actionName, delivery.deployment.versionNumber, delivery.event)}: already ran; skipped the redelivery`;

@@ -255,6 +255,77 @@ describe('a0bridge actions', () => {
     });
   });
 
+  it('creates, deploys and binds a post-login action, whose binding takes every post-login event', async () => {
+    const code = await file(
+      'deny.js',
+      "exports.onExecutePostLogin = async (event, api) => { api.access.deny('blocked country'); };",
+    );
+
+    const created = await a0(['actions', 'create', 'deny', '--trigger', 'post-login', '--code-file', code]);
+    const deployed = await a0(['actions', 'deploy', 'deny']);
+    const bound = await a0(['actions', 'bind', 'deny']);
+    const listed = await a0(['actions', 'bindings', '--trigger', 'post-login']);
+
+    expect([created.code, deployed.code, bound.code, listed.code]).toEqual([0, 0, 0, 0]);
+    expect(created.stdout).toContain('for trigger post-login');
+    expect(bound.stdout).toMatch(/^Bound deny to post-login/m);
+    expect(listed.stdout).toMatch(/^1\s+deny\s/m);
+    expect(stack.ports().actions.rules.desired.map((rule) => rule.eventPattern)).toEqual([
+      { source: ['auth0.logs'], 'detail-type': ['Auth0 action: post-login'] },
+    ]);
+  });
+
+  it('shows the api calls a post-login execution recorded, and gives them in --json', async () => {
+    // GIVEN a post-login execution that recorded two api calls and had one past the limits
+    await publishLogger();
+    const id = await deployedAction();
+    const execution: ExecutionRecord = {
+      id: 'exec-0002',
+      actionId: id,
+      actionName: ACTION,
+      actionVersionId: 'version-id-1',
+      actionVersionNumber: 1,
+      triggerId: 'post-login',
+      eventId: 'event-43',
+      status: 'succeeded',
+      startedAt: '2026-01-02T03:04:05.678Z',
+      endedAt: '2026-01-02T03:04:05.700Z',
+      durationMs: 22,
+      logs: [],
+      recorded: [
+        { method: 'api.access.deny', args: ['blocked country'] },
+        { method: 'api.idToken.setCustomClaim', args: ['https://example.com/tier', { level: 2 }] },
+      ],
+      recordedOmitted: 1,
+    };
+    stack.ports().actions.executions.records.push(execution);
+
+    // WHEN it is shown, as text and as JSON
+    const shown = await a0(['actions', 'executions', 'get', 'exec-0002']);
+    const json = JSON.parse((await a0(['actions', 'executions', 'get', 'exec-0002', '--json'])).stdout);
+
+    // THEN the calls are listed as they were made, and marked as not applied
+    expect(shown.stdout).toMatch(/^Status:\s+succeeded$/m);
+    expect(shown.stdout).toContain(
+      [
+        '--- api calls (recorded, not applied: the action ran after the transaction) ---',
+        'api.access.deny("blocked country")',
+        'api.idToken.setCustomClaim("https://example.com/tier", {"level":2})',
+        '… and 1 more, past the limits',
+        '(no console output)',
+      ].join('\n'),
+    );
+    expect(json).toMatchObject({
+      trigger_id: 'post-login',
+      outcome: 'succeeded',
+      recorded: [
+        { method: 'api.access.deny', args: ['blocked country'] },
+        { method: 'api.idToken.setCustomClaim', args: ['https://example.com/tier', { level: 2 }] },
+      ],
+      recorded_omitted: 1,
+    });
+  });
+
   it('shows server refusals with their status and errorCode, and deletes a bound action with --force', async () => {
     await publishLogger();
     await a0(['modules', 'create', 'other', '--publish']);

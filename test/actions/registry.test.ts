@@ -216,8 +216,43 @@ describe('the actions API', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.body.message).toMatch(/did you mean "auth0-log"/);
     expect((await call('GET', '/api/v2/actions/triggers/post-logn/bindings')).status).toBe(404);
-    const notYet = await call('PATCH', '/api/v2/actions/triggers/post-login/bindings', { bindings: [] });
-    expect(notYet).toMatchObject({ status: 400, body: { errorCode: 'trigger_not_bindable' } });
+  });
+
+  it('binds an action to post-login without a match, and lists every trigger as current', async () => {
+    // GIVEN a deployed action written for post-login
+    await publishLogger();
+    const id = (
+      await createAction('deny-blocked-countries', {
+        supported_triggers: [{ id: 'post-login', version: 'v3' }],
+        code: 'exports.onExecutePostLogin = async (event, api) => { api.access.deny("blocked"); };',
+      })
+    ).body.id;
+    await call('POST', `${ACTIONS}/${id}/deploy`);
+    const ref = { type: 'action_id', value: id };
+
+    // WHEN it is bound with a match, then without
+    const withMatch = await call('PATCH', '/api/v2/actions/triggers/post-login/bindings', {
+      bindings: [{ ref, match: { codes: ['s'] } }],
+    });
+    const bound = await call('PATCH', '/api/v2/actions/triggers/post-login/bindings', {
+      bindings: [{ ref }],
+    });
+
+    // THEN the match is refused, and the binding becomes a rule on post-login's detail-type
+    expect(withMatch.body).toMatchObject({ statusCode: 400, errorCode: 'invalid_match' });
+    expect(withMatch.body.message).toMatch(/takes no match/);
+    expect(bound.status).toBe(200);
+    expect(bound.body.bindings).toEqual([expect.objectContaining({ trigger_id: 'post-login' })]);
+    expect(ports.rules.desired.map((rule) => rule.eventPattern)).toEqual([
+      { source: ['auth0.logs'], 'detail-type': ['Auth0 action: post-login'] },
+    ]);
+    const triggers = (await call('GET', '/api/v2/actions/triggers')).body.triggers;
+    expect(triggers).toHaveLength(9);
+    expect(triggers.filter((trigger: { status: string }) => trigger.status !== 'CURRENT')).toEqual([]);
+    expect(triggers.find((trigger: { id: string }) => trigger.id === 'post-login')).toMatchObject({
+      version: 'v3',
+      handler: 'onExecutePostLogin',
+    });
   });
 
   it('binds only deployed actions, validates the match with did-you-mean, and unbinds', async () => {

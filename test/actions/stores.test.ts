@@ -181,4 +181,38 @@ describe('DynamoDbExecutions', () => {
     expect(listed.items.map(({ id }) => id)).toEqual([`${actionId}.3`, `${actionId}.2`]);
     expect(await executions.get(`${actionId}.9`)).toBeUndefined();
   });
+
+  it('keeps recorded api calls as made, whatever JSON their arguments hold', async () => {
+    // GIVEN calls with a number past DynamoDB's range, nesting past its 32 levels, and empty keys and strings
+    const actionId = randomUUID();
+    let deep: unknown = 'bottom';
+    for (let level = 0; level < 40; level++) deep = [deep];
+    const execution: ExecutionRecord = {
+      id: `${actionId}.1`,
+      actionId,
+      actionName: 'deny',
+      actionVersionId: 'v1',
+      actionVersionNumber: 1,
+      triggerId: 'post-login',
+      eventId: 'event-1',
+      status: 'succeeded',
+      startedAt: '2026-12-03T08:00:01.000Z',
+      endedAt: '2026-12-03T08:00:01.010Z',
+      durationMs: 10,
+      logs: [],
+      recorded: [
+        { method: 'api.access.deny', args: ['blocked country'] },
+        { method: 'api.idToken.setCustomClaim', args: ['huge', 1e200] },
+        { method: 'api.user.setAppMetadata', args: ['deep', deep, { '': '' }] },
+      ],
+      recordedOmitted: 3,
+    };
+
+    // WHEN it is written and read back
+    await executions.put(execution);
+
+    // THEN it is read back as written, by id and in the list
+    expect(await executions.get(execution.id)).toEqual(execution);
+    expect((await executions.list(actionId, { offset: 0, limit: 10 })).items).toEqual([execution]);
+  });
 });

@@ -11,6 +11,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } fro
 import { DynamoDbLeases } from '../../shared/dynamodb-leases';
 import type { ExecutionRecord, Page, Window } from '../model';
 import type { ExecutionReader, ExecutionWriter, RunClaim, RunRef } from '../ports';
+import type { RecordedCall } from '../runtime/recorded-api';
 
 export interface DynamoDbExecutionsProps {
   readonly tableName: string;
@@ -146,6 +147,10 @@ function toItem(execution: ExecutionRecord): Record<string, unknown> {
     logs: [...execution.logs],
     ...(execution.error ? { error: { ...execution.error } } : {}),
     ...(execution.emitted ? { emitted: execution.emitted } : {}),
+    // As JSON text: the arguments are any JSON, which DynamoDB cannot always hold as a map (numbers past its
+    // range, nesting past 32 levels).
+    ...(execution.recorded?.length ? { recorded: JSON.stringify(execution.recorded) } : {}),
+    ...(execution.recordedOmitted ? { recorded_omitted: execution.recordedOmitted } : {}),
   };
 }
 
@@ -165,5 +170,7 @@ function fromItem(item: Record<string, unknown>): ExecutionRecord {
     logs: (item.logs as string[] | undefined) ?? [],
     ...(item.error ? { error: item.error as { name: string; message: string } } : {}),
     ...(item.emitted ? { emitted: Number(item.emitted) } : {}),
+    ...(typeof item.recorded === 'string' ? { recorded: JSON.parse(item.recorded) as RecordedCall[] } : {}),
+    ...(item.recorded_omitted ? { recordedOmitted: Number(item.recorded_omitted) } : {}),
   };
 }

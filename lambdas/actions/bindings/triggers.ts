@@ -1,24 +1,22 @@
 /**
  * The triggers an action can be bound to. This table is the only place that knows them: a binding, the rule
- * it becomes and the handler a runner calls are all read from it, so making an Auth0 Actions trigger bindable
- * (once its events reach the bus) means flipping `bindable` and adding its `pattern` and `eventFields`.
+ * it becomes and the handler a runner calls are all read from it. `auth0-log` runs on the ingest's log
+ * events; each Auth0 Actions trigger runs on the `event` objects the ingest publishes for it (detail-type
+ * `Auth0 action: <trigger>`, lambdas/shared/surfaces.ts), after the fact: what its `api` would change is
+ * recorded, not applied (runtime/recorded-api.ts). A trigger listed before its events reach the bus would be
+ * an `UnbindableTrigger`, with the reason; none is today.
  */
-import { DETAIL_TYPE } from '../../ingest/event';
 import { type LogMatch, logMatchPattern, validateLogMatch } from '../../shared/log-match';
 import { closestMatches } from '../../shared/suggest';
+import {
+  ACTION_TRIGGERS,
+  type ActionTrigger,
+  actionDetailType,
+  LOG_DETAIL_TYPE,
+} from '../../shared/surfaces';
 import { TriggerNotBindableError, UnknownTriggerError } from './errors';
 
-export const TRIGGER_IDS = [
-  'auth0-log',
-  'post-login',
-  'credentials-exchange',
-  'pre-user-registration',
-  'post-user-registration',
-  'post-change-password',
-  'send-phone-message',
-  'password-reset-post-challenge',
-  'custom-token-exchange',
-] as const;
+export const TRIGGER_IDS = ['auth0-log', ...ACTION_TRIGGERS] as const;
 
 export type TriggerId = (typeof TRIGGER_IDS)[number];
 
@@ -47,8 +45,11 @@ interface TriggerCommon {
 
 export interface BindableTrigger extends TriggerCommon {
   readonly bindable: true;
-  /** The keys of the event's `detail` the action receives as its `event`. */
-  readonly eventFields: readonly string[];
+  /**
+   * The keys of the event's `detail` the action receives as its `event`; `'all'` for the whole detail.
+   * Never `secrets`: `event.secrets` is always the action's own.
+   */
+  readonly eventFields: readonly string[] | 'all';
   /** The EventBridge pattern for a binding with this (already validated) match. */
   readonly pattern: (match: BindingMatch | undefined, source: string) => Record<string, unknown>;
 }
@@ -61,16 +62,21 @@ export interface UnbindableTrigger extends TriggerCommon {
 
 export type Trigger = BindableTrigger | UnbindableTrigger;
 
-/** An Auth0 Actions trigger, listed so that actions can be written for it before its events arrive. */
-function auth0ActionsTrigger(id: TriggerId, version: string, handler: string): UnbindableTrigger {
+/**
+ * An Auth0 Actions trigger: its bindings take no match and receive every event of the trigger, the whole
+ * `event` object Auth0 gave the ingest (whose `event.secrets`, the tenant's, the ingest never publishes).
+ */
+function auth0ActionsTrigger(id: ActionTrigger, version: string, handler: string): BindableTrigger {
+  const detailType = actionDetailType(id);
   return {
     id,
     version,
     handler,
-    detailType: `Auth0 action: ${id}`,
+    detailType,
     matchFields: [],
-    bindable: false,
-    reason: 'its events do not reach the bus yet',
+    bindable: true,
+    eventFields: 'all',
+    pattern: (_match, source) => ({ source: [source], 'detail-type': [detailType] }),
   };
 }
 
@@ -79,13 +85,13 @@ export const TRIGGERS: readonly Trigger[] = [
     id: 'auth0-log',
     version: 'v1',
     handler: 'onExecuteAuth0Log',
-    detailType: DETAIL_TYPE,
+    detailType: LOG_DETAIL_TYPE,
     matchFields: ['codes', 'categories'],
     bindable: true,
     eventFields: ['log_id', 'data', 'category'],
     // Only codes and categories: a binding never carries a raw pattern, whatever the object holds.
     pattern: (match, source) =>
-      logMatchPattern({ codes: match?.codes, categories: match?.categories }, source, DETAIL_TYPE),
+      logMatchPattern({ codes: match?.codes, categories: match?.categories }, source, LOG_DETAIL_TYPE),
   },
   auth0ActionsTrigger('post-login', 'v3', 'onExecutePostLogin'),
   auth0ActionsTrigger('credentials-exchange', 'v2', 'onExecuteCredentialsExchange'),

@@ -4,7 +4,9 @@
  * module version's, with the function's own role, which may read no others). Per event it hands the runner
  * an in-process `execute` (executeAction, every secret value redacted) and an `api.emit` that publishes on
  * the bus with the contract's source, never the ingest's, so derived events cannot loop back into
- * log-triggered actions. Failures are thrown: Lambda reports them, and EventBridge retries and dead-letters.
+ * log-triggered actions. The `api` of the event's trigger records the calls Auth0 would apply
+ * (recorded-api.ts); they go into the execution. Failures are thrown: Lambda reports them, and EventBridge
+ * retries and dead-letters.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -21,9 +23,10 @@ import { DynamoDbExecutions } from '../adapters/dynamodb-executions';
 import type { ActionDeployment } from '../model';
 import type { ExecutionWriter, LogPort } from '../ports';
 import { type BusEvent, type RunnerPorts, type RunOutcome, runActionEvent } from '../runner';
-import { createActionApi, createActionCache, EmitRejectedError } from '../runtime/api';
+import { createActionCache, type EmitPort, EmitRejectedError } from '../runtime/api';
 import { evaluateActionBundle, type LoadedActionBundle } from '../runtime/bundle';
 import { createRedactor, executeAction } from '../runtime/execute';
+import { createCallRecorder, createTriggerApi } from '../runtime/recorded-api';
 import type { HostEnvironment } from './contract';
 
 export interface ActionHostPorts {
@@ -96,27 +99,28 @@ export async function startActionHost(
     });
 
   let run: { readonly emits: Promise<void>[]; emitted: number } | undefined;
-  const api = createActionApi({
-    cache: createActionCache(),
-    emit: (detailType, detail) => {
-      const current = run;
-      if (!current) {
-        return Promise.reject(
-          new EmitRejectedError('api.emit was called after the run had ended; the event was not published.'),
-        );
-      }
-      const published = publish(ports.eventBridge, shared, detailType, detail, redact).then(() => {
-        current.emitted++;
-      });
-      current.emits.push(published);
-      return published;
-    },
-  });
+  const cache = createActionCache();
+  const emit: EmitPort = (detailType, detail) => {
+    const current = run;
+    if (!current) {
+      return Promise.reject(
+        new EmitRejectedError('api.emit was called after the run had ended; the event was not published.'),
+      );
+    }
+    const published = publish(ports.eventBridge, shared, detailType, detail, redact).then(() => {
+      current.emitted++;
+    });
+    current.emits.push(published);
+    return published;
+  };
 
   let actionExports: { readonly value: unknown } | undefined;
   let spoiled = false;
-  const execute: RunnerPorts['execute'] = async ({ handlerName, event, timeoutMs }) => {
+  const execute: RunnerPorts['execute'] = async ({ handlerName, triggerId, event, timeoutMs }) => {
     const current: { readonly emits: Promise<void>[]; emitted: number } = { emits: [], emitted: 0 };
+    const recorder = createCallRecorder({ redact });
+    // One api per run, so that a call made after its run (from a timer) is not recorded against the next.
+    const api = createTriggerApi(triggerId, { cache, emit, record: recorder.record });
     run = current;
     try {
       const result = await executeAction({
@@ -132,11 +136,13 @@ export async function startActionHost(
         api,
         redact: redactValues,
       });
+      recorder.close();
       if (result.status === 'timed_out') spoiled = true;
       // Events the action emitted without awaiting them reach the bus before its run is recorded.
       await Promise.allSettled(current.emits);
-      return { ...result, emitted: current.emitted };
+      return { ...result, emitted: current.emitted, recorded: recorder.recording() };
     } finally {
+      recorder.close();
       run = undefined;
     }
   };

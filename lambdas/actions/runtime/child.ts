@@ -1,16 +1,18 @@
 /**
  * The entry of an action's child process (started by ActionProcess in local-process.ts). It holds one
  * action bundle, its secret values (sent over IPC, never in the environment), and its `api.cache`, and
- * runs one event at a time on request. It holds no AWS credentials: `api.emit` asks the parent to publish.
+ * runs one event at a time on request, with the `api` of the run's trigger: the calls it records go back with
+ * the result. It holds no AWS credentials: `api.emit` asks the parent to publish.
  *
  * Messages (protocol.ts), parent → child: init, run, emitted. Child → parent: hello, ready, init-failed,
  * result, emit, fatal.
  */
 import { readFileSync } from 'node:fs';
-import { createActionApi, createActionCache } from './api';
+import { createActionCache, type EmitPort } from './api';
 import { evaluateActionBundle, type LoadedActionBundle } from './bundle';
 import { createRedactor, describeFailure, type ExecutionResult, executeAction } from './execute';
 import type { ChildMessage, ParentMessage } from './protocol';
+import { createCallRecorder, createTriggerApi } from './recorded-api';
 
 // Taken before any action code runs: the action shares this process and could replace process.send.
 const channel = process.send?.bind(process);
@@ -39,15 +41,12 @@ let actionExports: { value: unknown } | undefined;
 let nextEmit = 0;
 const pendingEmits = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
 const cache = createActionCache();
-const api = createActionApi({
-  cache,
-  emit: (detailType, detail) =>
-    new Promise<void>((resolve, reject) => {
-      const id = nextEmit++;
-      pendingEmits.set(id, { resolve, reject });
-      send({ type: 'emit', id, detailType, detail });
-    }),
-});
+const emit: EmitPort = (detailType, detail) =>
+  new Promise<void>((resolve, reject) => {
+    const id = nextEmit++;
+    pendingEmits.set(id, { resolve, reject });
+    send({ type: 'emit', id, detailType, detail });
+  });
 
 process.on('message', (message: ParentMessage) => {
   switch (message.type) {
@@ -101,6 +100,9 @@ async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<vo
   }
   const { bundle, moduleSecrets, secrets, redact } = loaded;
   const startedAt = new Date().toISOString();
+  const recorder = createCallRecorder({ redact: createRedactor(redact) });
+  // One api per run, so that a call made after its run (from a timer) is not recorded against the next.
+  const api = createTriggerApi(message.triggerId, { cache, emit, record: recorder.record });
   let result: ExecutionResult;
   try {
     result = await executeAction({
@@ -128,5 +130,6 @@ async function run(message: Extract<ParentMessage, { type: 'run' }>): Promise<vo
       error: describeFailure(error, createRedactor(redact)),
     };
   }
-  send({ type: 'result', id: message.id, result });
+  recorder.close();
+  send({ type: 'result', id: message.id, result, recorded: recorder.recording() });
 }

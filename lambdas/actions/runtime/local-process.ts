@@ -6,7 +6,9 @@
  * The child (child.ts) is forked with `process.execPath` and an environment reduced to PATH, HOME, the
  * temporary directory, locale and NODE_ENV: no AWS_* variables, no tokens. Secret values go over the IPC
  * channel, never through the environment or the command line. The child has nothing to publish with:
- * `api.emit` sends the event to this process, which validates it again and hands it to `onEmit`.
+ * `api.emit` sends the event to this process, which validates it again and hands it to `onEmit`. The `api`
+ * calls it records for the run's trigger (recorded-api.ts) come back with its result, and are checked against
+ * the trigger's table, bounded and redacted again here.
  * Nothing the child writes reaches this process's output: stdout is dropped, and stderr is kept only to
  * explain (redacted) a child that fails to start.
  *
@@ -28,9 +30,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BASIC_ENVIRONMENT, scrubbedEnvironment } from '../../shared/environment';
+import type { TriggerId } from '../bindings/triggers';
 import { EmitRejectedError, validateEmit } from './api';
 import { createRedactor, DEFAULT_MAX_LOG_BYTES, type ExecutionResult, type ExecutionStatus } from './execute';
 import type { ChildMessage, ParentMessage } from './protocol';
+import { type Recording, sanitizeRecording } from './recorded-api';
 
 export interface ActionProcessOptions {
   /** The file assembleActionBundle's content was written to. */
@@ -62,8 +66,13 @@ export interface ChildEntry {
 export interface RunOptions {
   /** The export to call, e.g. 'onExecuteAuth0Log'. */
   readonly handlerName: string;
+  /** The trigger of the event: it decides which `api` methods the handler gets and records. */
+  readonly triggerId: TriggerId;
   readonly timeoutMs: number;
 }
+
+/** A run's outcome and the `api` calls it recorded (none when the child was stopped or died). */
+export type ActionRunResult = ExecutionResult & { readonly recorded?: Recording };
 
 /** A child process could not be started, or the ActionProcess was used after stop(). */
 export class ActionProcessError extends Error {
@@ -102,7 +111,7 @@ export class ActionProcess {
    * Runs the handler on the event; runs are queued. Resolves with the outcome, whatever the action does;
    * rejects (ActionProcessError) only when no child can be started, or after stop().
    */
-  public run(event: object, options: RunOptions): Promise<ExecutionResult> {
+  public run(event: object, options: RunOptions): Promise<ActionRunResult> {
     const next = this.queue.then(() => this.runNow(event, options));
     this.queue = next.catch(() => undefined);
     return next;
@@ -120,7 +129,7 @@ export class ActionProcess {
     return this.child?.alive ? this.child.process.pid : undefined;
   }
 
-  private async runNow(event: object, options: RunOptions): Promise<ExecutionResult> {
+  private async runNow(event: object, options: RunOptions): Promise<ActionRunResult> {
     if (this.stopped) throw new ActionProcessError('This ActionProcess was stopped; start a new one.');
     if (!this.child?.alive) this.child = await this.spawn();
     const child = this.child;
@@ -154,9 +163,10 @@ export class ActionProcess {
 
 interface CurrentRun {
   readonly id: number;
+  readonly triggerId: TriggerId;
   readonly startedMs: number;
   readonly emits: Promise<unknown>[];
-  readonly finish: (result: ExecutionResult) => void;
+  readonly finish: (result: ActionRunResult) => void;
 }
 
 /** One child process and the run it is doing. */
@@ -257,10 +267,10 @@ class ActionChild {
     });
   }
 
-  public run(event: object, options: RunOptions): Promise<ExecutionResult> {
+  public run(event: object, options: RunOptions): Promise<ActionRunResult> {
     const id = this.nextRun++;
     const startedMs = Date.now();
-    return new Promise<ExecutionResult>((resolve) => {
+    return new Promise<ActionRunResult>((resolve) => {
       const timer = setTimeout(
         () => {
           this.finishRun(id, {
@@ -280,6 +290,7 @@ class ActionChild {
       );
       this.current = {
         id,
+        triggerId: options.triggerId,
         startedMs,
         emits: [],
         finish: (result) => {
@@ -292,6 +303,7 @@ class ActionChild {
         id,
         event,
         handlerName: options.handlerName,
+        triggerId: options.triggerId,
         timeoutMs: options.timeoutMs,
         maxLogBytes: this.options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES,
       });
@@ -309,7 +321,10 @@ class ActionChild {
       case 'result': {
         const current = this.current;
         if (current?.id !== message.id) return;
-        const result = this.sanitize(message.result, current);
+        const result: ActionRunResult = {
+          ...this.sanitize(message.result, current),
+          recorded: sanitizeRecording(current.triggerId, message.recorded, this.redact),
+        };
         // Events the action emitted reach the bus before its run is reported, even those it did not await.
         void Promise.allSettled(current.emits).then(() => this.finishRun(message.id, result));
         return;
@@ -348,7 +363,7 @@ class ActionChild {
     );
   }
 
-  private finishRun(id: number, result: ExecutionResult): void {
+  private finishRun(id: number, result: ActionRunResult): void {
     const current = this.current;
     if (current?.id !== id) return;
     this.current = undefined;

@@ -1,5 +1,7 @@
 /** The IPC messages between ActionProcess (local-process.ts) and its child (child.ts), as JSON. */
+import type { TriggerId } from '../bindings/triggers';
 import type { ExecutionResult } from './execute';
+import type { Recording } from './recorded-api';
 
 export type ParentMessage =
   | {
@@ -13,6 +15,8 @@ export type ParentMessage =
       readonly id: number;
       readonly event: object;
       readonly handlerName: string;
+      /** Whose `api` the handler gets (recorded-api.ts). */
+      readonly triggerId: TriggerId;
       readonly timeoutMs: number;
       readonly maxLogBytes?: number;
     }
@@ -23,6 +27,12 @@ export type ChildMessage =
   | { readonly type: 'hello' }
   | { readonly type: 'ready' }
   | { readonly type: 'init-failed'; readonly message: string }
-  | { readonly type: 'result'; readonly id: number; readonly result: ExecutionResult }
+  | {
+      readonly type: 'result';
+      readonly id: number;
+      readonly result: ExecutionResult;
+      /** Checked again by the parent (`sanitizeRecording`): the child runs the action's code. */
+      readonly recorded?: Recording;
+    }
   | { readonly type: 'emit'; readonly id: number; readonly detailType: string; readonly detail: unknown }
   | { readonly type: 'fatal'; readonly error: { name: string; message: string } };

@@ -53,6 +53,10 @@ exports.onExecuteAuth0Log = async (event, api) => {
     api.emit('Action notice', { log_id: event.log_id, note: 'not awaited' });
     await api.emit('Action notice', { log_id: event.log_id, note: 'awaited' });
   }
+};
+exports.onExecutePostLogin = async (event, api) => {
+  api.access.deny('blocked country ' + event.request.geoip.countryCode);
+  api.idToken.setCustomClaim('https://example.com/token', greeter.token());
 };`;
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -266,6 +270,35 @@ describe('the action host, in process, on moto', () => {
     });
     expect(short.spoiled).toBe(true);
     expect(host.spoiled).toBe(false);
+  });
+
+  it('runs a post-login action on its event and records its api calls in the execution, redacted', async () => {
+    // GIVEN a host for the same bundle, deployed for post-login
+    const postLogin = await startActionHost(
+      { ...environment, deployment: deployment({ triggers: [{ id: 'post-login', version: 'v3' }] }) },
+      { secretsManager, dynamoDb, eventBridge, logger: silent, bundlePath },
+    );
+
+    // WHEN a post-login event arrives
+    const outcome = await postLogin.handle({
+      id: randomUUID(),
+      source: 'auth0.logs',
+      'detail-type': 'Auth0 action: post-login',
+      detail: { user: { user_id: 'auth0|1' }, request: { geoip: { countryCode: 'KP' } } },
+    });
+
+    // THEN it succeeded, and the execution read back from DynamoDB holds both calls, the secret redacted
+    expect(outcome.kind).toBe('ran');
+    const stored = await executions.get(outcome.kind === 'ran' ? outcome.execution.id : '');
+    expect(stored).toMatchObject({
+      triggerId: 'post-login',
+      status: 'succeeded',
+      recorded: [
+        { method: 'api.access.deny', args: ['blocked country KP'] },
+        { method: 'api.idToken.setCustomClaim', args: ['https://example.com/token', '[REDACTED]'] },
+      ],
+    });
+    expect(JSON.stringify(stored)).not.toContain(MODULE_SECRET);
   });
 
   it('refuses to start with a set the secret no longer holds, naming the secret and never a value', async () => {

@@ -6,6 +6,7 @@ import {
   type RuleTarget,
   ruleNameFor,
 } from '../../../lambdas/actions/bindings/rules';
+import { ACTION_TRIGGERS } from '../../../lambdas/shared/surfaces';
 
 const PREFIX = 'a0b-action-';
 const ACTION = '0190c3e2-7a1b-7c2d-8e3f-0123456789ab';
@@ -87,11 +88,31 @@ describe('desiredRules', () => {
     ]);
   });
 
+  it('turns a binding of each Auth0 Actions trigger into a rule on that trigger’s detail-type', () => {
+    // GIVEN one action bound to every trigger but auth0-log
+    const bindings: Binding[] = ACTION_TRIGGERS.map((triggerId) => ({
+      triggerId,
+      actionId: ACTION,
+      actionName: 'notify',
+    }));
+    // WHEN
+    const rules = desiredRules(bindings, options);
+    // THEN each rule matches the ingest's source and its trigger's detail-type, and nothing else
+    expect(rules.map((rule) => [rule.name, rule.eventPattern])).toEqual(
+      ACTION_TRIGGERS.map((triggerId) => [
+        ruleNameFor(PREFIX, ACTION, triggerId),
+        { source: ['auth0.logs'], 'detail-type': [`Auth0 action: ${triggerId}`] },
+      ]),
+    );
+    expect(new Set(rules.map((rule) => rule.name)).size).toBe(ACTION_TRIGGERS.length);
+    expect(rules[0]?.description).toBe(`Runs action "notify" (${ACTION}) on post-login events`);
+  });
+
   it('lists every problem in one error before building any rule', () => {
     let targets = 0;
     const bindings: Binding[] = [
       { triggerId: 'auth0-logs', actionId: 'a', actionName: 'typo' },
-      { triggerId: 'post-login', actionId: 'b', actionName: 'early' },
+      { triggerId: 'post-login', actionId: 'b', actionName: 'with-match', match: { codes: ['s'] } },
       { triggerId: 'auth0-log', actionId: 'c', actionName: 'bad-code', match: { codes: ['fpp'] } },
       { triggerId: 'auth0-log', actionId: 'd', actionName: 'twice' },
       { triggerId: 'auth0-log', actionId: 'd', actionName: 'twice' },
@@ -108,7 +129,7 @@ describe('desiredRules', () => {
     expect(error).toBeInstanceOf(InvalidBindingsError);
     expect((error as InvalidBindingsError).problems).toEqual([
       expect.stringMatching(/^action "typo" \(a\): unknown trigger "auth0-logs"; did you mean "auth0-log"/),
-      'action "early" (b): trigger "post-login" cannot be bound yet: its events do not reach the bus yet',
+      'action "with-match" (b): trigger "post-login": takes no match (its bindings receive every event); remove "match"',
       expect.stringMatching(/^action "bad-code" \(c\): trigger "auth0-log": unknown log type code "fpp"/),
       'action "twice" (d): is bound to "auth0-log" more than once',
     ]);

@@ -20,6 +20,7 @@ import {
   EventBridgeBindingRules,
   type RuleTarget,
 } from '../../../lambdas/actions/bindings/rules';
+import { ACTION_TRIGGERS, actionDetailType } from '../../../lambdas/shared/surfaces';
 import { clientConfig, createQueue, queueArnOf } from '../../../local/provision';
 import { emulator, uniqueName } from '../../support/aws';
 import { drain } from '../../support/queues';
@@ -292,5 +293,57 @@ describe('EventBridgeBindingRules against moto', () => {
     // THEN only the failed password reaches the queue
     const messages = await drain(sqs, queueUrl, 2, 3000);
     expect(messages.map((message) => JSON.parse(message.Body ?? '{}').detail.log_id)).toEqual(['log-failed']);
+  });
+
+  it('delivers each Auth0 Actions trigger’s events only to the action bound to that trigger', async () => {
+    // GIVEN one action per Auth0 Actions trigger, each bound to it with a queue of its own as target
+    const { busName, rules } = await newBus();
+    const queues = new Map<string, string>();
+    const arns = new Map<string, string>();
+    for (const trigger of ACTION_TRIGGERS) {
+      const url = await createQueue(sqs, uniqueName(`bindings-${trigger}`));
+      queues.set(trigger, url);
+      arns.set(trigger, await queueArnOf(sqs, url));
+    }
+    const bindings: Binding[] = ACTION_TRIGGERS.map((triggerId) => ({
+      triggerId,
+      actionId: randomUUID(),
+      actionName: `on-${triggerId}`,
+    }));
+    await rules.sync(
+      desiredRules(bindings, {
+        source: SOURCE,
+        prefix: PREFIX,
+        targetFor: (bound) => targetTo(arns.get(bound.triggerId) as string)(),
+      }),
+    );
+
+    // WHEN an event of each trigger arrives, with a log event and an action event from another source
+    const entry = (source: string, detailType: string, marker: string) => ({
+      EventBusName: busName,
+      Source: source,
+      DetailType: detailType,
+      Detail: JSON.stringify({ marker, user: { user_id: 'auth0|1' } }),
+    });
+    const entries = [
+      ...ACTION_TRIGGERS.map((trigger) => entry(SOURCE, actionDetailType(trigger), trigger)),
+      entry(SOURCE, 'Auth0 log', 'log'),
+      entry('someone.else', actionDetailType('post-login'), 'other-source'),
+    ];
+    for (let start = 0; start < entries.length; start += 10) {
+      const put = await eventBridge.send(new PutEventsCommand({ Entries: entries.slice(start, start + 10) }));
+      expect(put.FailedEntryCount).toBe(0);
+    }
+
+    // THEN each queue holds exactly its own trigger's event
+    const received = await Promise.all(
+      ACTION_TRIGGERS.map(async (trigger) => {
+        const messages = await drain(sqs, queues.get(trigger) as string, 2, 3000);
+        return [trigger, messages.map((message) => JSON.parse(message.Body ?? '{}').detail.marker)];
+      }),
+    );
+    expect(Object.fromEntries(received)).toEqual(
+      Object.fromEntries(ACTION_TRIGGERS.map((trigger) => [trigger, [trigger]])),
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TriggerNotBindableError, UnknownTriggerError } from '../../../lambdas/actions/bindings/errors';
+import { UnknownTriggerError } from '../../../lambdas/actions/bindings/errors';
 import {
   getBindableTrigger,
   getTrigger,
@@ -8,6 +8,7 @@ import {
   TRIGGERS,
   validateBindingMatch,
 } from '../../../lambdas/actions/bindings/triggers';
+import { ACTION_TRIGGERS } from '../../../lambdas/shared/surfaces';
 
 const AUTH0_ACTIONS_TRIGGERS = [
   ['post-login', 'onExecutePostLogin'],
@@ -36,7 +37,9 @@ describe('the trigger table', () => {
       ...AUTH0_ACTIONS_TRIGGERS.map(([id]) => id),
     ]);
     expect(TRIGGER_IDS).toEqual(TRIGGERS.map((trigger) => trigger.id));
+    expect(TRIGGER_IDS.slice(1)).toEqual([...ACTION_TRIGGERS]);
     expect(new Set(TRIGGERS.map((trigger) => trigger.handler)).size).toBe(TRIGGERS.length);
+    expect(new Set(TRIGGERS.map((trigger) => trigger.detailType)).size).toBe(TRIGGERS.length);
   });
 
   it('makes auth0-log bindable, on Auth0 log events, with a codes/categories match', () => {
@@ -52,21 +55,29 @@ describe('the trigger table', () => {
     });
   });
 
-  it.each(AUTH0_ACTIONS_TRIGGERS)('lists %s with handler %s, not bindable yet', (id, handler) => {
-    const trigger = getTrigger(id);
-    expect(trigger).toMatchObject({
-      id,
-      handler,
-      detailType: `Auth0 action: ${id}`,
-      bindable: false,
-      reason: 'its events do not reach the bus yet',
-      matchFields: [],
-    });
-    expect(trigger.version).toMatch(/^v\d+$/);
-    expect(() => getBindableTrigger(id)).toThrow(TriggerNotBindableError);
-    expect(() => getBindableTrigger(id)).toThrow(
-      `Trigger "${id}" cannot be bound yet: its events do not reach the bus yet`,
-    );
+  it.each(AUTH0_ACTIONS_TRIGGERS)(
+    'makes %s bindable, with handler %s, on its own events, without a match, giving the whole event',
+    (id, handler) => {
+      const trigger = getBindableTrigger(id);
+      expect(trigger).toMatchObject({
+        id,
+        handler,
+        detailType: `Auth0 action: ${id}`,
+        bindable: true,
+        matchFields: [],
+        eventFields: 'all',
+      });
+      expect(trigger.version).toMatch(/^v\d+$/);
+      expect(getTrigger(id)).toBe(trigger);
+    },
+  );
+
+  it.each(AUTH0_ACTIONS_TRIGGERS)('builds the %s pattern from the source and its detail-type only', (id) => {
+    const trigger = getBindableTrigger(id);
+    const withRawPattern = { codes: ['fp'], pattern: { source: ['elsewhere'] } } as never;
+    const expected = { source: ['custom.source'], 'detail-type': [`Auth0 action: ${id}`] };
+    expect(trigger.pattern(undefined, 'custom.source')).toEqual(expected);
+    expect(trigger.pattern(withRawPattern, 'custom.source')).toEqual(expected);
   });
 
   it('builds the auth0-log pattern from codes and categories only', () => {

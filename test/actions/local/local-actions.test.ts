@@ -180,6 +180,51 @@ describe('local actions through moto: rule → SQS → poller → child process'
     expect(external.to('/journey')).toHaveLength(1);
   });
 
+  it('runs an action bound to post-login on an "Auth0 action: post-login" event, and records its api calls', async () => {
+    // GIVEN an action bound to post-login, with a secret of its own
+    const deployment = await fixture.deploy({
+      name: 'post-login-deny',
+      trigger: 'post-login',
+      code: `exports.onExecutePostLogin = async (event, api) => {
+        console.log('login of', event.user.user_id, 'from', event.request.geoip.countryCode);
+        if (event.request.geoip.countryCode === 'KP') api.access.deny('blocked country');
+        api.idToken.setCustomClaim('https://example.com/signed', 'with ' + event.secrets.SIGNING_KEY);
+      };`,
+      secrets: { SIGNING_KEY: 'post-login-signing-key-81c2' },
+      bind: {},
+    });
+
+    // WHEN the ingest puts a post-login event on the bus
+    const eventId = await fixture.putActionEvent('post-login', {
+      user: { user_id: 'auth0|e2e', email: 'jane@example.com' },
+      request: { ip: '203.0.113.9', geoip: { countryCode: 'KP' } },
+      transaction: { id: 'tx-e2e' },
+    });
+
+    // THEN the post-login action ran on it; its run succeeded with both api calls recorded, the secret redacted
+    const [execution] = await waitFor('the post-login execution', async () => {
+      const found = await executionsOf(deployment.actionId);
+      return found.length > 0 && found;
+    });
+    expect(execution).toMatchObject({
+      actionName: 'post-login-deny',
+      triggerId: 'post-login',
+      eventId,
+      status: 'succeeded',
+      logs: ['login of auth0|e2e from KP'],
+      recorded: [
+        { method: 'api.access.deny', args: ['blocked country'] },
+        { method: 'api.idToken.setCustomClaim', args: ['https://example.com/signed', 'with [REDACTED]'] },
+      ],
+    });
+    expect(JSON.stringify(execution)).not.toContain('post-login-signing-key-81c2');
+    expect(await runtime.executions.get(execution?.id ?? '')).toEqual(execution);
+    const [ran] = deliveriesOf(deployment.actionId);
+    expect(ran && formatActionDelivery(ran)).toMatch(
+      /^ {2}action post-login-deny v1 on [-0-9a-f]+: succeeded in \d+ ms, recorded 2 api call\(s\)$/,
+    );
+  });
+
   it('retries a failing action and moves its event to the actions DLQ after maxReceiveCount receives', async () => {
     // GIVEN an action whose external service answers 503, so the module throws
     external.failPaths.add('/failing');

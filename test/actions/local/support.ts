@@ -10,13 +10,14 @@ import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand } from '@aws
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Binding, desiredRules, EventBridgeBindingRules } from '../../../lambdas/actions/bindings/rules';
-import type { BindingMatch } from '../../../lambdas/actions/bindings/triggers';
+import { type BindingMatch, getTrigger, type TriggerId } from '../../../lambdas/actions/bindings/triggers';
 import type { ActionDeployment, ModuleSecretSet } from '../../../lambdas/actions/model';
 import { assembleActionBundle } from '../../../lambdas/actions/runtime/bundle';
 import { DETAIL_TYPE } from '../../../lambdas/ingest/event';
 import type { LogPort } from '../../../lambdas/lifecycle/ports';
 import { secretNameFor, writeSecretSet } from '../../../lambdas/lifecycle/secret-sets';
 import { SecretsManagerModuleSecrets } from '../../../lambdas/modules/adapters/secrets-manager-secrets';
+import { type ActionTrigger, actionDetailType } from '../../../lambdas/shared/surfaces';
 import type { LocalActionsRuntime } from '../../../local/actions/runtime';
 import { type AwsTarget, clientConfig } from '../../../local/provision';
 
@@ -109,7 +110,9 @@ export interface DeploySpec {
   readonly timeoutMs?: number;
   readonly actionId?: string;
   readonly versionNumber?: number;
-  /** Binds the action to `auth0-log` with this match (`{}` for every log event); not bound when absent. */
+  /** The trigger the action is written for. @default 'auth0-log' */
+  readonly trigger?: TriggerId;
+  /** Binds the action to its trigger with this match (`{}` for every event); not bound when absent. */
   readonly bind?: BindingMatch;
 }
 
@@ -185,6 +188,7 @@ export class ActionsFixture {
   public async deploy(spec: DeploySpec): Promise<ActionDeployment> {
     const actionId = spec.actionId ?? randomUUID();
     const modules = spec.modules ?? [];
+    const trigger = getTrigger(spec.trigger ?? 'auth0-log');
     const bundle = assembleActionBundle({
       action: { code: spec.code },
       modules: modules.map(({ name, code }) => ({ name, code })),
@@ -206,7 +210,7 @@ export class ActionsFixture {
       versionId: randomUUID(),
       versionNumber: spec.versionNumber ?? 1,
       bundle: { bucket: this.bucket, key, sha256: bundle.sha256, bytes: bundle.content.length },
-      triggers: [{ id: 'auth0-log', version: 'v1' }],
+      triggers: [{ id: trigger.id, version: trigger.version }],
       ...(secretsSetId ? { secretsSetId } : {}),
       moduleSecretSets,
       timeoutMs: spec.timeoutMs ?? 2000,
@@ -216,7 +220,7 @@ export class ActionsFixture {
       const codes = spec.bind.codes ?? [];
       const categories = spec.bind.categories ?? [];
       this.bindings.push({
-        triggerId: 'auth0-log',
+        triggerId: trigger.id,
         actionId,
         actionName: spec.name,
         ...(codes.length + categories.length > 0 ? { match: spec.bind } : {}),
@@ -256,6 +260,26 @@ export class ActionsFixture {
               data: { type, date: new Date().toISOString(), ...data },
               category: 'auth.login.fail',
             }),
+          },
+        ],
+      }),
+    );
+    const id = output.Entries?.[0]?.EventId;
+    if (!id || output.FailedEntryCount)
+      throw new Error(`PutEvents failed: ${JSON.stringify(output.Entries)}`);
+    return id;
+  }
+
+  /** Puts an Auth0 Actions trigger's `event` on the bus, as the ingest does; returns the EventBridge event id. */
+  public async putActionEvent(trigger: ActionTrigger, event: Record<string, unknown>): Promise<string> {
+    const output = await this.eventBridge.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: this.runtime.names.busName,
+            Source: this.runtime.names.source,
+            DetailType: actionDetailType(trigger),
+            Detail: JSON.stringify(event),
           },
         ],
       }),

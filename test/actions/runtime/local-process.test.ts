@@ -9,7 +9,7 @@ import {
   CHILD_ENVIRONMENT,
 } from '../../../lambdas/actions/runtime/local-process';
 
-const HANDLER = { handlerName: 'onExecuteAuth0Log', timeoutMs: 1000 };
+const HANDLER = { handlerName: 'onExecuteAuth0Log', triggerId: 'auth0-log', timeoutMs: 1000 } as const;
 
 let directory: string;
 const started: ActionProcess[] = [];
@@ -302,6 +302,86 @@ describe('ActionProcess', () => {
       'EmitRejectedError: api.emit: the detail-type must be a string of 1 to 128 characters, got 0 characters.',
       'api.emit: the detail must be a JSON object, got an array.',
     ]);
+  });
+
+  it('gives a post-login run the post-login api, and returns its calls with secrets redacted', async () => {
+    // GIVEN a post-login action whose secret and whose module's secret end up in its api calls
+    const action = await startAction(
+      `const vault = require('actions:vault');
+       exports.onExecutePostLogin = async (event, api) => {
+         api.access.deny('denied for ' + event.user)
+           .idToken.setCustomClaim('https://example.com/k', { own: event.secrets.KEY, module: vault.token() });
+         setTimeout(() => api.access.deny('after the run'), 10);
+       };`,
+      {
+        secrets: { KEY: 'own-secret-value-1' },
+        moduleSecrets: { vault: { TOKEN: 'module-secret-value-2' } },
+        modules: [{ name: 'vault', code: 'exports.token = () => actions.secrets.TOKEN;' }],
+      },
+    );
+
+    // WHEN it runs on a post-login event, and then on another
+    const result = await action.run(
+      { user: 'auth0|7' },
+      { ...HANDLER, handlerName: 'onExecutePostLogin', triggerId: 'post-login' },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const next = await action.run(
+      { user: 'auth0|8' },
+      { ...HANDLER, handlerName: 'onExecutePostLogin', triggerId: 'post-login' },
+    );
+
+    // THEN the run succeeded with both calls recorded, and both secret values redacted
+    expect(result.status).toBe('succeeded');
+    expect(result.recorded).toEqual({
+      calls: [
+        { method: 'api.access.deny', args: ['denied for auth0|7'] },
+        {
+          method: 'api.idToken.setCustomClaim',
+          args: ['https://example.com/k', { own: '[REDACTED]', module: '[REDACTED]' }],
+        },
+      ],
+      omitted: 0,
+    });
+    // AND the call made by a timer after the first run is in neither run
+    expect(next.recorded?.calls.map((call) => call.args[0])).toEqual([
+      'denied for auth0|8',
+      'https://example.com/k',
+    ]);
+  });
+
+  it('checks the calls a child reports against the trigger, and redacts them again', async () => {
+    // GIVEN an action that forges its run's result, with calls the post-login api has not and its secret
+    const action = await startAction(
+      `exports.onExecutePostLogin = async (event) => {
+         process.send({
+           type: 'result',
+           id: 0,
+           result: { status: 'succeeded', startedAt: 'now', endedAt: 'now', durationMs: 1, logs: [] },
+           recorded: {
+             calls: [
+               { method: 'api.access.deny', args: ['key ' + event.secrets.KEY] },
+               { method: 'api.admin.grantEverything', args: [] },
+               { method: 'api.idToken.setCustomClaim', args: 'not an array' },
+             ],
+             omitted: 'many',
+           },
+         });
+       };`,
+      { secrets: { KEY: 'own-secret-value-3' } },
+    );
+
+    // WHEN it runs
+    const result = await action.run(
+      {},
+      { ...HANDLER, handlerName: 'onExecutePostLogin', triggerId: 'post-login' },
+    );
+
+    // THEN only the post-login call is kept, redacted by this process; the others are counted, not shown
+    expect(result.recorded).toEqual({
+      calls: [{ method: 'api.access.deny', args: ['key [REDACTED]'] }],
+      omitted: 2,
+    });
   });
 
   it('does not publish what api.emit is given after the run has ended', async () => {

@@ -21,7 +21,7 @@ import { executeAction } from '../../../lambdas/actions/runtime/execute';
 import { ActionProcess } from '../../../lambdas/actions/runtime/local-process';
 
 const runs = Number(process.argv[2] ?? 50);
-const HANDLER = { handlerName: 'onExecuteAuth0Log', timeoutMs: 5000 };
+const HANDLER = { handlerName: 'onExecuteAuth0Log', triggerId: 'auth0-log', timeoutMs: 5000 } as const;
 const EVENT = {
   log: { log_id: '9002', data: { type: 's', user_id: 'auth0|1', description: 'Success Login' } },
 };

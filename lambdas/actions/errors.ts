@@ -8,7 +8,7 @@ import {
   LimitExceededError,
   RegistryError,
 } from '../lifecycle/errors';
-import { TriggerNotBindableError, UnknownTriggerError } from './bindings/errors';
+import { UnknownTriggerError } from './bindings/errors';
 
 export const ACTION_NOUN: EntityNoun = { noun: 'action', code: 'action' };
 
@@ -90,7 +90,5 @@ export class ExecutionNotFoundError extends RegistryError {
 export function asRegistryError(error: unknown, status: 400 | 404 = 400): unknown {
   if (error instanceof UnknownTriggerError)
     return new RegistryError(status, 'trigger_not_found', error.message);
-  if (error instanceof TriggerNotBindableError)
-    return new InvalidRequestError(error.message, 'trigger_not_bindable');
   return error;
 }

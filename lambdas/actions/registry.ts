@@ -17,7 +17,7 @@ import { uuidV7 } from '../modules/ids';
 import type { ModuleRecord, VersionRecord as ModuleVersionRecord } from '../modules/model';
 import { sleep as realSleep } from '../shared/concurrency';
 import { type Binding, desiredRules } from './bindings/rules';
-import { getBindableTrigger, getTrigger, TRIGGERS, type TriggerId } from './bindings/triggers';
+import { getTrigger, TRIGGERS, type TriggerId } from './bindings/triggers';
 import {
   ACTION_NOUN,
   ActionBoundError,
@@ -270,7 +270,7 @@ export class ActionRegistry {
     triggerId: string,
     inputs: readonly BindingInput[],
   ): Promise<readonly BindingRecord[]> {
-    const trigger = getBindableTrigger(triggerId);
+    const trigger = getTrigger(triggerId);
     const current = await this.ports.store.getBindings(trigger.id);
     const now = this.lifecycle.timestamp();
     const actions = (await this.ports.store.listActions({ offset: 0, limit: Number.MAX_SAFE_INTEGER })).items;
@@ -440,7 +440,7 @@ export class ActionRegistry {
    */
   private async syncRules(): Promise<void> {
     const bindings: Binding[] = [];
-    for (const trigger of TRIGGERS.filter(({ bindable }) => bindable)) {
+    for (const trigger of TRIGGERS) {
       for (const binding of await this.ports.store.getBindings(trigger.id)) {
         bindings.push({
           triggerId: binding.triggerId,
@@ -476,7 +476,7 @@ export class ActionRegistry {
 
   private async triggersBinding(actionId: string): Promise<TriggerId[]> {
     const bound: TriggerId[] = [];
-    for (const trigger of TRIGGERS.filter(({ bindable }) => bindable)) {
+    for (const trigger of TRIGGERS) {
       const bindings = await this.ports.store.getBindings(trigger.id);
       if (bindings.some((binding) => binding.actionId === actionId)) bound.push(trigger.id);
     }

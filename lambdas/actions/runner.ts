@@ -77,7 +77,6 @@ export async function runActionEvent(
 ): Promise<RunOutcome> {
   const triggerId = triggerOf(deployment, busEvent);
   const trigger = getTrigger(triggerId);
-  if (!trigger.bindable) throw new UnexpectedEventError(busEvent['detail-type'], [triggerId]);
   const leaseId = ports.newId?.() ?? randomUUID();
   const run: RunRef = {
     actionId: deployment.actionId,

@@ -9,17 +9,6 @@ export class UnknownTriggerError extends Error {
   }
 }
 
-/** A trigger that exists but cannot have bindings yet; the message says why. */
-export class TriggerNotBindableError extends Error {
-  public readonly triggerId: string;
-
-  public constructor(message: string, triggerId: string) {
-    super(message);
-    this.name = 'TriggerNotBindableError';
-    this.triggerId = triggerId;
-  }
-}
-
 /** One or more bindings cannot become rules; `problems` lists each, and the message lists them all. */
 export class InvalidBindingsError extends Error {
   public readonly problems: readonly string[];

@@ -18,13 +18,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { mapWithConcurrency } from '../../shared/concurrency';
 import { BindingRulesError, InvalidBindingsError } from './errors';
-import {
-  type BindingMatch,
-  getBindableTrigger,
-  getTrigger,
-  isTriggerId,
-  validateBindingMatch,
-} from './triggers';
+import { type BindingMatch, getTrigger, isTriggerId, validateBindingMatch } from './triggers';
 
 /** Where a binding's rule delivers, and how EventBridge retries before it gives up to the DLQ. */
 export interface RuleTarget {
@@ -137,10 +131,6 @@ export function desiredRules(bindings: readonly Binding[], options: DesiredRules
     const where = `action "${binding.actionName}" (${binding.actionId})`;
     const matchProblems = validateBindingMatch(binding.triggerId, binding.match);
     problems.push(...matchProblems.map((problem) => `${where}: ${problem}`));
-    const trigger = isTriggerId(binding.triggerId) ? getTrigger(binding.triggerId) : undefined;
-    if (trigger && !trigger.bindable) {
-      problems.push(`${where}: trigger "${trigger.id}" cannot be bound yet: ${trigger.reason}`);
-    }
     const key = `${binding.actionId}\n${binding.triggerId}`;
     if (seen.has(key)) problems.push(`${where}: is bound to "${binding.triggerId}" more than once`);
     seen.add(key);
@@ -148,7 +138,7 @@ export function desiredRules(bindings: readonly Binding[], options: DesiredRules
   if (problems.length > 0) throw new InvalidBindingsError(problems);
 
   return bindings.map((binding) => {
-    const trigger = getBindableTrigger(binding.triggerId);
+    const trigger = getTrigger(binding.triggerId);
     return {
       name: ruleNameFor(options.prefix, binding.actionId, binding.triggerId),
       description: `Runs action "${binding.actionName}" (${binding.actionId}) on ${trigger.id} events`.slice(

@@ -3,8 +3,7 @@
  * it becomes and the handler a runner calls are all read from it. `auth0-log` runs on the ingest's log
  * events; each Auth0 Actions trigger runs on the `event` objects the ingest publishes for it (detail-type
  * `Auth0 action: <trigger>`, lambdas/shared/surfaces.ts), after the fact: what its `api` would change is
- * recorded, not applied (runtime/recorded-api.ts). A trigger listed before its events reach the bus would be
- * an `UnbindableTrigger`, with the reason; none is today.
+ * recorded, not applied (runtime/recorded-api.ts).
  */
 import { type LogMatch, logMatchPattern, validateLogMatch } from '../../shared/log-match';
 import { closestMatches } from '../../shared/suggest';
@@ -14,7 +13,7 @@ import {
   actionDetailType,
   LOG_DETAIL_TYPE,
 } from '../../shared/surfaces';
-import { TriggerNotBindableError, UnknownTriggerError } from './errors';
+import { UnknownTriggerError } from './errors';
 
 export const TRIGGER_IDS = ['auth0-log', ...ACTION_TRIGGERS] as const;
 
@@ -31,7 +30,7 @@ export interface BindingMatch {
   readonly categories?: readonly string[];
 }
 
-interface TriggerCommon {
+export interface Trigger {
   readonly id: TriggerId;
   /** The trigger version an action is written against (Auth0's numbering for Auth0's triggers). */
   readonly version: string;
@@ -41,10 +40,6 @@ interface TriggerCommon {
   readonly detailType: string;
   /** The `match` fields a binding may set; empty when a binding takes no match. */
   readonly matchFields: readonly MatchField[];
-}
-
-export interface BindableTrigger extends TriggerCommon {
-  readonly bindable: true;
   /**
    * The keys of the event's `detail` the action receives as its `event`; `'all'` for the whole detail.
    * Never `secrets`: `event.secrets` is always the action's own.
@@ -54,19 +49,11 @@ export interface BindableTrigger extends TriggerCommon {
   readonly pattern: (match: BindingMatch | undefined, source: string) => Record<string, unknown>;
 }
 
-export interface UnbindableTrigger extends TriggerCommon {
-  readonly bindable: false;
-  /** Why no binding can use it yet, completing "cannot be bound yet: …". */
-  readonly reason: string;
-}
-
-export type Trigger = BindableTrigger | UnbindableTrigger;
-
 /**
  * An Auth0 Actions trigger: its bindings take no match and receive every event of the trigger, the whole
  * `event` object Auth0 gave the ingest (whose `event.secrets`, the tenant's, the ingest never publishes).
  */
-function auth0ActionsTrigger(id: ActionTrigger, version: string, handler: string): BindableTrigger {
+function auth0ActionsTrigger(id: ActionTrigger, version: string, handler: string): Trigger {
   const detailType = actionDetailType(id);
   return {
     id,
@@ -74,7 +61,6 @@ function auth0ActionsTrigger(id: ActionTrigger, version: string, handler: string
     handler,
     detailType,
     matchFields: [],
-    bindable: true,
     eventFields: 'all',
     pattern: (_match, source) => ({ source: [source], 'detail-type': [detailType] }),
   };
@@ -87,7 +73,6 @@ export const TRIGGERS: readonly Trigger[] = [
     handler: 'onExecuteAuth0Log',
     detailType: LOG_DETAIL_TYPE,
     matchFields: ['codes', 'categories'],
-    bindable: true,
     eventFields: ['log_id', 'data', 'category'],
     // Only codes and categories: a binding never carries a raw pattern, whatever the object holds.
     pattern: (match, source) =>
@@ -124,21 +109,9 @@ export function getTrigger(id: string): Trigger {
 }
 
 /**
- * The trigger with this id, when bindings may use it. Throws `UnknownTriggerError` or
- * `TriggerNotBindableError` (saying why) otherwise.
- */
-export function getBindableTrigger(id: string): BindableTrigger {
-  const trigger = getTrigger(id);
-  if (!trigger.bindable) {
-    throw new TriggerNotBindableError(`Trigger "${id}" cannot be bound yet: ${trigger.reason}`, id);
-  }
-  return trigger;
-}
-
-/**
  * The problems with a binding's match for a trigger, each with the closest valid names; empty when it is
  * valid. A match is only allowed where the trigger supports one, and then only the fields it supports. Leaving
- * the match out is always valid. Whether the trigger is bindable at all is `getBindableTrigger`'s question.
+ * the match out is always valid.
  */
 export function validateBindingMatch(triggerId: string, match: unknown): string[] {
   const trigger = BY_ID.get(triggerId);

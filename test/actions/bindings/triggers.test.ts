@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UnknownTriggerError } from '../../../lambdas/actions/bindings/errors';
 import {
-  getBindableTrigger,
   getTrigger,
   isTriggerId,
   TRIGGER_IDS,
@@ -43,13 +42,12 @@ describe('the trigger table', () => {
   });
 
   it('makes auth0-log bindable, on Auth0 log events, with a codes/categories match', () => {
-    const trigger = getBindableTrigger('auth0-log');
+    const trigger = getTrigger('auth0-log');
     expect(trigger).toMatchObject({
       id: 'auth0-log',
       version: 'v1',
       handler: 'onExecuteAuth0Log',
       detailType: 'Auth0 log',
-      bindable: true,
       matchFields: ['codes', 'categories'],
       eventFields: ['log_id', 'data', 'category'],
     });
@@ -58,12 +56,11 @@ describe('the trigger table', () => {
   it.each(AUTH0_ACTIONS_TRIGGERS)(
     'makes %s bindable, with handler %s, on its own events, without a match, giving the whole event',
     (id, handler) => {
-      const trigger = getBindableTrigger(id);
+      const trigger = getTrigger(id);
       expect(trigger).toMatchObject({
         id,
         handler,
         detailType: `Auth0 action: ${id}`,
-        bindable: true,
         matchFields: [],
         eventFields: 'all',
       });
@@ -73,7 +70,7 @@ describe('the trigger table', () => {
   );
 
   it.each(AUTH0_ACTIONS_TRIGGERS)('builds the %s pattern from the source and its detail-type only', (id) => {
-    const trigger = getBindableTrigger(id);
+    const trigger = getTrigger(id);
     const withRawPattern = { codes: ['fp'], pattern: { source: ['elsewhere'] } } as never;
     const expected = { source: ['custom.source'], 'detail-type': [`Auth0 action: ${id}`] };
     expect(trigger.pattern(undefined, 'custom.source')).toEqual(expected);
@@ -81,7 +78,7 @@ describe('the trigger table', () => {
   });
 
   it('builds the auth0-log pattern from codes and categories only', () => {
-    const trigger = getBindableTrigger('auth0-log');
+    const trigger = getTrigger('auth0-log');
     const withRawPattern = { codes: ['fp'], pattern: { source: ['elsewhere'] } } as never;
     expect(trigger.pattern(withRawPattern, 'auth0.logs')).toEqual({
       source: ['auth0.logs'],

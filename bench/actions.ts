@@ -1,8 +1,6 @@
 /**
- * What running an action in its own process costs, against calling the same handler in this process.
- * Not a test: it prints numbers. Run with
- *
- *   node --import tsx test/actions/runtime/measure-overhead.ts [runs]
+ * Goal 7 of `npm run bench`: what running an action in its own process costs, against calling the same
+ * handler in this process. Alone: `npx tsx bench/actions.ts [runs]`.
  *
  * - direct: the bundle's handler called in this process, as a baseline;
  * - executeAction: the same, through executeAction (console capture, timeout, redaction), in this process;
@@ -15,12 +13,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createActionApi, createActionCache } from '../../../lambdas/actions/runtime/api';
-import { assembleActionBundle, evaluateActionBundle } from '../../../lambdas/actions/runtime/bundle';
-import { executeAction } from '../../../lambdas/actions/runtime/execute';
-import { ActionProcess } from '../../../lambdas/actions/runtime/local-process';
+import { createActionApi, createActionCache } from '../lambdas/actions/runtime/api';
+import { assembleActionBundle, evaluateActionBundle } from '../lambdas/actions/runtime/bundle';
+import { executeAction } from '../lambdas/actions/runtime/execute';
+import { ActionProcess } from '../lambdas/actions/runtime/local-process';
 
-const runs = Number(process.argv[2] ?? 50);
+import type { Figure } from './report';
+
 const HANDLER = { handlerName: 'onExecuteAuth0Log', triggerId: 'auth0-log', timeoutMs: 5000 } as const;
 const EVENT = {
   log: { log_id: '9002', data: { type: 's', user_id: 'auth0|1', description: 'Success Login' } },
@@ -28,8 +27,6 @@ const EVENT = {
 const SECRETS = { API_KEY: 'action-api-key-value' };
 const MODULE_SECRETS = { logger: { SERVICE_URL: 'https://logs.example.com', API_KEY: 'logger-api-key' } };
 
-const directory = mkdtempSync(join(tmpdir(), 'measure-action-overhead-'));
-const bundlePath = join(directory, 'bundle.js');
 const bundle = assembleActionBundle({
   action: {
     code: `const logger = require('actions:logger');
@@ -46,7 +43,6 @@ const bundle = assembleActionBundle({
     },
   ],
 });
-writeFileSync(bundlePath, bundle.content);
 
 async function time(what: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
@@ -62,86 +58,129 @@ function summary(samples: number[]): { median: number; p95: number; mean: number
 
 const fmt = (ms: number) => ms.toFixed(3).padStart(9);
 
-try {
-  const api = createActionApi({ cache: createActionCache(), emit: async () => undefined });
-  const exports = evaluateActionBundle(bundle.content, bundlePath).load({ moduleSecrets: MODULE_SECRETS });
-  const handler = exports.onExecuteAuth0Log as (event: object, api: unknown) => Promise<void>;
-  const quiet = console.log;
-  console.log = () => undefined; // the direct call's module logs; the others capture theirs
-  const direct: number[] = [];
-  for (let i = 0; i < runs; i++) direct.push(await time(() => handler({ ...EVENT, secrets: SECRETS }, api)));
-  console.log = quiet;
+export async function actionOverhead(runs = 50): Promise<{ rows: Row[]; first: number }> {
+  const directory = mkdtempSync(join(tmpdir(), 'measure-action-overhead-'));
+  const bundlePath = join(directory, 'bundle.js');
+  writeFileSync(bundlePath, bundle.content);
+  try {
+    const api = createActionApi({ cache: createActionCache(), emit: async () => undefined });
+    const exports = evaluateActionBundle(bundle.content, bundlePath).load({ moduleSecrets: MODULE_SECRETS });
+    const handler = exports.onExecuteAuth0Log as (event: object, api: unknown) => Promise<void>;
+    const quiet = console.log;
+    console.log = () => undefined; // the direct call's module logs; the others capture theirs
+    const direct: number[] = [];
+    for (let i = 0; i < runs; i++)
+      direct.push(await time(() => handler({ ...EVENT, secrets: SECRETS }, api)));
+    console.log = quiet;
 
-  const inProcess: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    inProcess.push(
-      await time(() =>
-        executeAction({
-          exports,
-          ...HANDLER,
-          event: EVENT,
-          secrets: SECRETS,
-          api,
-          redact: [...Object.values(SECRETS), ...Object.values(MODULE_SECRETS.logger)],
+    const inProcess: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      inProcess.push(
+        await time(() =>
+          executeAction({
+            exports,
+            ...HANDLER,
+            event: EVENT,
+            secrets: SECRETS,
+            api,
+            redact: [...Object.values(SECRETS), ...Object.values(MODULE_SECRETS.logger)],
+          }),
+        ),
+      );
+    }
+
+    const options = {
+      bundlePath,
+      secrets: SECRETS,
+      moduleSecrets: MODULE_SECRETS,
+      onEmit: async () => undefined,
+    };
+    // The first start also bundles child.ts with esbuild (once per process); reported on its own.
+    const first = await time(async () => {
+      const action = await ActionProcess.start(options);
+      await action.run(EVENT, HANDLER);
+      await action.stop();
+    });
+
+    const cold: number[] = [];
+    const coldStart: number[] = [];
+    const coldRuns = Math.min(runs, 20);
+    for (let i = 0; i < coldRuns; i++) {
+      let action: ActionProcess | undefined;
+      coldStart.push(
+        await time(async () => {
+          action = await ActionProcess.start(options);
         }),
-      ),
-    );
-  }
+      );
+      const running = action as unknown as ActionProcess;
+      cold.push((coldStart.at(-1) ?? 0) + (await time(() => running.run(EVENT, HANDLER))));
+      await running.stop();
+    }
 
-  const options = {
-    bundlePath,
-    secrets: SECRETS,
-    moduleSecrets: MODULE_SECRETS,
-    onEmit: async () => undefined,
-  };
-  // The first start also bundles child.ts with esbuild (once per process); reported on its own.
-  const first = await time(async () => {
     const action = await ActionProcess.start(options);
     await action.run(EVENT, HANDLER);
+    const warm: number[] = [];
+    for (let i = 0; i < runs; i++) warm.push(await time(() => action.run(EVENT, HANDLER)));
+    const last = await action.run(EVENT, HANDLER);
     await action.stop();
-  });
+    if (last.status !== 'succeeded' || last.logs.length !== 1)
+      throw new Error(`unexpected run: ${JSON.stringify(last)}`);
 
-  const cold: number[] = [];
-  const coldStart: number[] = [];
-  const coldRuns = Math.min(runs, 20);
-  for (let i = 0; i < coldRuns; i++) {
-    let action: ActionProcess | undefined;
-    coldStart.push(
-      await time(async () => {
-        action = await ActionProcess.start(options);
-      }),
-    );
-    const running = action as unknown as ActionProcess;
-    cold.push((coldStart.at(-1) ?? 0) + (await time(() => running.run(EVENT, HANDLER))));
-    await running.stop();
+    const rows: [string, number[]][] = [
+      ['direct call (in process)', direct],
+      ['executeAction (in process)', inProcess],
+      ['ActionProcess warm run', warm],
+      ['ActionProcess start only', coldStart],
+      ['ActionProcess cold (start + 1st run)', cold],
+    ];
+    return { rows: rows.map(([name, samples]) => ({ name, ...summary(samples) })), first };
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
   }
+}
 
-  const action = await ActionProcess.start(options);
-  await action.run(EVENT, HANDLER);
-  const warm: number[] = [];
-  for (let i = 0; i < runs; i++) warm.push(await time(() => action.run(EVENT, HANDLER)));
-  const last = await action.run(EVENT, HANDLER);
-  await action.stop();
-  if (last.status !== 'succeeded' || last.logs.length !== 1)
-    throw new Error(`unexpected run: ${JSON.stringify(last)}`);
+interface Row {
+  readonly name: string;
+  readonly median: number;
+  readonly p95: number;
+  readonly mean: number;
+}
 
-  const rows: [string, number[]][] = [
-    ['direct call (in process)', direct],
-    ['executeAction (in process)', inProcess],
-    ['ActionProcess warm run', warm],
-    ['ActionProcess start only', coldStart],
-    ['ActionProcess cold (start + 1st run)', cold],
+/** Warm and cold runs in the action's own process, over a direct call (no goal: reported). */
+export async function actionFigures(): Promise<Figure[]> {
+  const { rows } = await actionOverhead(30);
+  const [direct, , warm, , cold] = rows as [Row, Row, Row, Row, Row];
+  const ms = (row: Row) => `${row.median.toFixed(3)} ms`;
+  return [
+    {
+      goal: '7. Action run, warm',
+      measured: `median ${ms(warm)} vs a direct call ${ms(direct)} (overhead ${(warm.median - direct.median).toFixed(3)} ms)`,
+      ratio: warm.median / direct.median,
+      target: 'reported',
+      met: true,
+      details: { warmMs: warm.median, warmP95Ms: warm.p95, directMs: direct.median },
+    },
+    {
+      goal: '7. Action run, cold',
+      measured: `median ${ms(cold)} (start + first run) vs a direct call ${ms(direct)}`,
+      ratio: cold.median / direct.median,
+      target: 'reported',
+      met: true,
+      details: { coldMs: cold.median, coldP95Ms: cold.p95, directMs: direct.median },
+    },
   ];
-  const base = summary(direct).median;
-  console.log(`Node ${process.versions.node}; ${runs} runs each (${coldRuns} cold); milliseconds`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const runs = Number(process.argv[2] ?? 50);
+  const { rows, first } = await actionOverhead(runs);
+  const base = rows[0]?.median ?? Number.NaN;
+  console.log(`Node ${process.versions.node}; ${runs} runs each; milliseconds`);
   console.log(`${'path'.padEnd(38)}   median       p95      mean   overhead   ratio`);
-  for (const [name, samples] of rows) {
-    const s = summary(samples);
+  for (const s of rows) {
     console.log(
-      `${name.padEnd(38)}${fmt(s.median)} ${fmt(s.p95)} ${fmt(s.mean)} ${fmt(s.median - base)}  ${(s.median / base).toFixed(0).padStart(6)}x`,
+      `${s.name.padEnd(38)}${fmt(s.median)} ${fmt(s.p95)} ${fmt(s.mean)} ${fmt(s.median - base)}  ${(s.median / base).toFixed(0).padStart(6)}x`,
     );
   }
   console.log(`first start + run, with esbuild bundling child.ts once: ${first.toFixed(1)} ms`);
-} finally {
-  rmSync(directory, { recursive: true, force: true });
 }

@@ -1,165 +1,60 @@
 /**
- * `npm run bench`: throughput of the ingest path, reported as ratios against baselines so the numbers mean
- * something on any machine. Loopback only; every loop is bounded in count and in time.
- *
- *   1. Core only (parse → validate → batch → publish to an in-memory sink): records/s, CPU bound.
- *   2. Local stack (HTTP → Function URL mapping → real handler → moto): records/s, versus PutEvents alone
- *      against the same moto (the floor any design pays), and versus the core alone.
- *   3. The ingest bundle as `cdk deploy` builds it (esbuild, ESM, minified): bytes.
+ * `npm run bench`: every goal of issue 9, each a ratio against a baseline measured in the same run, printed
+ * as one table and written to bench/results.json with the date and the machine. Loopback only; every loop is
+ * bounded in count and in time. No figure here is asserted by `npm test`.
  */
-import { randomUUID } from 'node:crypto';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { build } from 'esbuild';
-import { routes } from '../config/routes';
-import { ingest } from '../lambdas/ingest/ingest';
-import { emulatorEnvironment, startMoto } from '../local/moto';
-import { clientConfig, defaultLocalNames, provisionLocal } from '../local/provision';
-import { createLocalServer, listen } from '../local/server';
-import { fakePorts } from '../test/support/ingest-fakes';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { actionFigures } from './actions';
+import { coldStart } from './cold-start';
+import { cost } from './cost';
+import { ingestCpu } from './cpu';
+import { growth } from './growth';
+import { packing } from './packing';
+import type { BenchPart, Figure } from './report';
+import { surfaceFigures } from './surfaces';
+import { throughput } from './throughput';
 
-const BATCH = 100;
-const BATCHES = Number(process.env.BENCH_BATCHES ?? 20);
-const TIME_LIMIT_MS = 60_000;
-const TYPES = ['s', 'f', 'fp', 'ss', 'gd_auth_succeed', 'sapi', 'limit_wc', 'seacft'];
+const PARTS: ReadonlyArray<[string, BenchPart]> = [
+  ['cold start', coldStart],
+  ['ingest CPU', ingestCpu],
+  ['packing', packing],
+  ['local end to end', throughput],
+  ['cost', cost],
+  ['growth', growth],
+  ['action runs', actionFigures],
+  ['per-event cost by surface', surfaceFigures],
+];
 
-const makeBatch = (run: string, b: number) =>
-  Array.from({ length: BATCH }, (_, i) => ({
-    log_id: `${run}-${b}-${i}`,
-    data: {
-      log_id: `${run}-${b}-${i}`,
-      type: TYPES[i % TYPES.length],
-      date: new Date().toISOString(),
-      description: 'Benchmark record',
-      client_id: 'bench-client',
-      ip: '203.0.113.1',
-      user_id: `auth0|${i}`,
-      user_agent: 'Mozilla/5.0 (bench)',
-      details: { prompts: [], elapsedTime: 42 },
-    },
-  }));
-
-async function timed(label: string, records: number, fn: (deadline: number) => Promise<number>) {
-  const started = performance.now();
-  const done = await fn(Date.now() + TIME_LIMIT_MS);
-  const seconds = (performance.now() - started) / 1000;
-  const rate = done / seconds;
-  console.log(
-    `  ${label.padEnd(44)} ${String(done).padStart(6)} records in ${seconds.toFixed(2)} s = ${rate.toFixed(0)} records/s`,
-  );
-  if (done < records) console.log(`    (stopped at the ${TIME_LIMIT_MS / 1000} s limit)`);
-  return rate;
-}
-
-async function main() {
-  console.log(`Ingest benchmark: ${BATCHES} batches of ${BATCH} records\n`);
-  const token = 'bench-token';
-  const settings = {
-    busName: 'bench',
-    source: 'auth0.logs',
-    maxBodyBytes: 5 * 1024 * 1024,
-    maxPutEventsBytes: 256 * 1024,
-    publishMaxAttempts: 5,
-    publishBaseDelayMs: 100,
-    publishMaxDelayMs: 2000,
-    concurrency: 16,
-  };
-
-  const core = await timed('core only (in-memory ports)', BATCH * BATCHES, async (deadline) => {
-    const ports = fakePorts([token]);
-    let done = 0;
-    for (let b = 0; b < BATCHES && Date.now() < deadline; b++) {
-      const { stats } = await ingest(
-        { method: 'POST', headers: { authorization: token }, body: JSON.stringify(makeBatch('core', b)) },
-        ports,
-        settings,
-      );
-      done += stats.published;
+async function main(): Promise<void> {
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.versions.node}`;
+  console.log(`Auth0 Event Bridge bench, ${new Date().toISOString()}\n${machine}\n`);
+  const figures: Figure[] = [];
+  for (const [name, part] of PARTS) {
+    process.stdout.write(`measuring ${name}…\n`);
+    try {
+      figures.push(...(await part()));
+    } catch (error) {
+      figures.push({
+        goal: name,
+        measured: `failed: ${error instanceof Error ? error.message : String(error)}`,
+        ratio: Number.NaN,
+        target: '—',
+        met: false,
+      });
     }
-    return done;
-  });
-
-  const moto = await startMoto();
-  try {
-    const aws = { endpoint: moto.endpoint, region: 'us-east-1' };
-    const names = defaultLocalNames(`bench-${randomUUID().slice(0, 8)}`);
-    const resources = await provisionLocal(aws, names, routes, token);
-    Object.assign(process.env, emulatorEnvironment(aws.endpoint, aws.region), {
-      BUS_NAME: names.busName,
-      TOKEN_SECRET_ID: resources.tokenSecretId,
-      DEDUP_TABLE_NAME: names.dedupTableName,
-      QUARANTINE_QUEUE_URL: resources.quarantineQueueUrl,
-      CLAIM_CHECK_BUCKET: names.claimCheckBucket,
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-    });
-
-    const eventBridge = new EventBridgeClient(clientConfig(aws));
-    const raw = await timed('PutEvents alone to moto (10 per request)', BATCH * BATCHES, async (deadline) => {
-      let done = 0;
-      for (let b = 0; b < BATCHES && Date.now() < deadline; b++) {
-        const batch = makeBatch('raw', b);
-        const requests = [];
-        for (let i = 0; i < batch.length; i += 10) {
-          const Entries = batch.slice(i, i + 10).map((e) => ({
-            EventBusName: names.busName,
-            Source: 'auth0.logs',
-            DetailType: 'Auth0 log',
-            Detail: JSON.stringify(e),
-          }));
-          requests.push(eventBridge.send(new PutEventsCommand({ Entries })));
-        }
-        await Promise.all(requests);
-        done += batch.length;
-      }
-      return done;
-    });
-    eventBridge.destroy();
-
-    const { handler } = await import('../lambdas/ingest/handler');
-    const server = createLocalServer({ ingest: handler as never });
-    const url = `http://127.0.0.1:${await listen(server, 0)}/`;
-    const stack = await timed('local stack (HTTP → handler → moto)', BATCH * BATCHES, async (deadline) => {
-      let done = 0;
-      for (let b = 0; b < BATCHES && Date.now() < deadline; b++) {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}` },
-          body: JSON.stringify(makeBatch('stack', b)),
-        });
-        const body = (await response.json()) as { published?: number };
-        if (response.status !== 200)
-          throw new Error(`ingest answered ${response.status}: ${JSON.stringify(body)}`);
-        done += body.published ?? 0;
-      }
-      return done;
-    });
-    await new Promise((resolve) => server.close(resolve));
-
-    const bundle = await build({
-      entryPoints: ['lambdas/ingest/handler.ts'],
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'esm',
-      write: false,
-      banner: {
-        js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
-    });
-    const bytes = bundle.outputFiles.reduce((sum, file) => sum + file.contents.length, 0);
-
-    console.log('\nRatios');
-    console.log(
-      `  local stack / PutEvents alone   ${(stack / raw).toFixed(2)}  (share of the emulator's raw publish rate)`,
-    );
-    console.log(
-      `  local stack / core only         ${(stack / core).toFixed(4)}  (I/O cost of dedup, publish, HTTP)`,
-    );
-    console.log(`\nIngest bundle (esbuild, ESM, minified): ${(bytes / 1024).toFixed(0)} KiB`);
-  } finally {
-    await moto.stop();
   }
+  console.log(`\n${'goal'.padEnd(38)} ${'ratio'.padStart(8)}  ${'target'.padEnd(9)} met  measured`);
+  for (const figure of figures) {
+    console.log(
+      `${figure.goal.padEnd(38)} ${figure.ratio.toFixed(2).padStart(8)}  ${figure.target.padEnd(9)} ${figure.met ? 'yes' : 'NO '}  ${figure.measured}`,
+    );
+  }
+  writeFileSync(
+    'bench/results.json',
+    `${JSON.stringify({ date: new Date().toISOString(), machine, figures }, null, 2)}\n`,
+  );
+  console.log('\nWritten to bench/results.json');
 }
 
 main().catch((error) => {

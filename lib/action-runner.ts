@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
   AssetHashType,
   Aws,
@@ -48,7 +48,7 @@ import {
 } from '../lambdas/actions/aws/config';
 import { HOST_FILE } from '../lambdas/actions/host/contract';
 import { DEFAULT_SOURCE } from '../lambdas/ingest/config';
-import { BRIDGE_BUNDLING, createBridgeFunction } from './bridge-function';
+import { BRIDGE_BUNDLING, bridgeEsbuildOptions, createBridgeFunction } from './bridge-function';
 import { projectPath } from './paths';
 import { checkInteger, checkName, InvalidPropsError } from './validation';
 
@@ -622,20 +622,10 @@ function bundleHost(outfile: string): void {
       cause: error,
     });
   }
+  // One file: its source map inside it.
   build({
-    entryPoints: [projectPath(HOST_ENTRY)],
+    ...bridgeEsbuildOptions(HOST_ENTRY, dirname(outfile)),
     outfile,
-    bundle: true,
-    format: BRIDGE_BUNDLING.format,
-    target: BRIDGE_BUNDLING.target,
-    platform: BRIDGE_BUNDLING.platform,
-    minify: BRIDGE_BUNDLING.minify,
     sourcemap: BRIDGE_BUNDLING.sourceMap ? 'inline' : false,
-    sourcesContent: BRIDGE_BUNDLING.sourcesContent,
-    mainFields: [...BRIDGE_BUNDLING.mainFields],
-    external: [...BRIDGE_BUNDLING.externalModules],
-    banner: { js: BRIDGE_BUNDLING.banner },
-    define: { ...BRIDGE_BUNDLING.define },
-    logLevel: 'warning',
   });
 }

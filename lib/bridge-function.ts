@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { type Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { type IRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -9,6 +10,7 @@ import {
 } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
 import { projectPath } from './paths';
 
 export interface BridgeFunctionProps {
@@ -33,6 +35,13 @@ export interface BridgeFunctionProps {
    * @default - none
    */
   readonly commandHooks?: ICommandHooks;
+  /**
+   * Whether Node.js maps stack traces through the bundle's source map (`NODE_OPTIONS=--enable-source-maps`),
+   * so that they name our files and lines. Reading the map costs every cold start; the map is in the asset
+   * either way, to map a trace by hand.
+   * @default true
+   */
+  readonly sourceMapStackTraces?: boolean;
 }
 
 /**
@@ -57,6 +66,38 @@ export const BRIDGE_BUNDLING = {
   // only where a dependency uses them: a bundle that never does comes out byte for byte the same.
   define: { __dirname: 'import.meta.dirname', __filename: 'import.meta.filename' },
 } as const satisfies BundlingOptions;
+
+/**
+ * The esbuild options `cdk synth` runs for a handler bundled with `bundling` (BRIDGE_BUNDLING by default), as
+ * NodejsFunction turns its props into esbuild flags: for what else builds the same kind of file (the action
+ * host, the bench's cold start), so that it is built exactly as the functions are. `entry` is relative to the
+ * project root; the output is `index.mjs` in `outdir`, with a linked `index.mjs.map` when source maps are on.
+ */
+export function bridgeEsbuildOptions(
+  entry: string,
+  outdir: string,
+  bundling: typeof BRIDGE_BUNDLING = BRIDGE_BUNDLING,
+): BuildOptions & { outfile: string } {
+  return {
+    entryPoints: [projectPath(entry)],
+    outfile: join(outdir, bundling.format === OutputFormat.ESM ? 'index.mjs' : 'index.js'),
+    bundle: true,
+    format: bundling.format,
+    target: bundling.target,
+    platform: bundling.platform,
+    minify: bundling.minify,
+    sourcemap: bundling.sourceMap,
+    sourcesContent: bundling.sourcesContent,
+    external: [...bundling.externalModules],
+    mainFields: [...bundling.mainFields],
+    banner: { js: bundling.banner },
+    define: { ...bundling.define },
+    logLevel: 'warning',
+  };
+}
+
+/** NODE_OPTIONS of a handler whose stack traces go through its source map (`sourceMapStackTraces`). */
+export const SOURCE_MAP_NODE_OPTIONS = '--enable-source-maps';
 
 export interface BridgeFunction {
   readonly function: NodejsFunction;
@@ -94,7 +135,10 @@ export function createBridgeFunction(scope: Construct, props: BridgeFunctionProp
     reservedConcurrentExecutions: props.reservedConcurrency,
     role,
     logGroup,
-    environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+    environment: {
+      ...props.environment,
+      ...((props.sourceMapStackTraces ?? true) ? { NODE_OPTIONS: SOURCE_MAP_NODE_OPTIONS } : {}),
+    },
     bundling: {
       ...BRIDGE_BUNDLING,
       ...(props.commandHooks ? { commandHooks: props.commandHooks } : {}),

@@ -1,10 +1,9 @@
 import { CfnRegistry, CfnSchema } from 'aws-cdk-lib/aws-eventschemas';
 import { Construct } from 'constructs';
-import { z } from 'zod';
 import { ACTION_EVENT_SCHEMAS } from '../lambdas/ingest/action-events/schemas';
 import { DEFAULT_SOURCE } from '../lambdas/ingest/config';
 import { DETAIL_TYPE } from '../lambdas/ingest/event';
-import { LogRecordSchema } from '../lambdas/ingest/validate';
+import { LOG_RECORD_SCHEMA } from '../lambdas/ingest/log-record/schema';
 import { EVENT_STREAM_TYPES } from '../lambdas/shared/event-stream-types';
 import { ROUTABLE_CATEGORIES } from '../lambdas/shared/log-types';
 import {
@@ -75,17 +74,10 @@ const CLAIM_CHECK: JsonSchema = {
 
 /**
  * The JSON Schema (draft 4) of an `Auth0 log` event as it arrives at a target: the EventBridge envelope, with
- * `detail` = `{log_id, data, category, claim_check?}`. The log record comes from `LogRecordSchema`, the same
- * zod schema the ingest function validates with, so the registry cannot drift from the code.
+ * `detail` = `{log_id, data, category, claim_check?}`. The log record is `LOG_RECORD_SCHEMA`, the schema the
+ * ingest's validator is compiled from, so the registry cannot drift from the code.
  */
 export function auth0LogEventSchema(source = DEFAULT_SOURCE): JsonSchema {
-  const draft4 = (schema: z.ZodType): JsonSchema => {
-    const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
-      target: 'draft-04',
-      unrepresentable: 'any',
-    });
-    return rest;
-  };
   return {
     $schema: DRAFT_04,
     title: 'Auth0Log',
@@ -111,10 +103,7 @@ export function auth0LogEventSchema(source = DEFAULT_SOURCE): JsonSchema {
           claim_check: { $ref: '#/definitions/ClaimCheck' },
         },
       },
-      LogRecord: {
-        ...draft4(LogRecordSchema),
-        title: 'LogRecord',
-      },
+      LogRecord: { ...LOG_RECORD_SCHEMA, title: 'LogRecord' },
       ClaimCheck: CLAIM_CHECK,
     },
   };

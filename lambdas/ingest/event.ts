@@ -62,35 +62,67 @@ export function toDetail(entry: LogEntry): Auth0LogDetail {
 
 /** A log record as a deliverable: keyed by log_id, timed by `date`, counted by category. */
 export function logDeliverable(entry: LogEntry): Deliverable {
-  const detail = toDetail(entry);
-  const time = eventTime(entry.data.date);
-  return {
-    key: entry.logId,
-    position: entry.position,
-    detailType: DETAIL_TYPE,
-    detail: { ...detail },
-    ...(time ? { time } : {}),
-    category: detail.category,
-    warnings: entry.warnings,
-    record: { log_id: entry.logId, data: entry.data },
-    pointerDetails: (pointer) => {
-      const whole = toPointerDetail(detail, pointer);
-      return [{ ...whole }, { ...whole, data: { type: entry.type, date: entry.data.date } }];
-    },
-  };
+  return new LogDeliverable(entry);
+}
+
+/**
+ * One per record of a batch, all held at once until they are published: a class, so that what is needed only
+ * now and then (the record to quarantine, the pointer details) lives on the prototype and not in each of them,
+ * and the detail is made when it is written out.
+ */
+class LogDeliverable implements Deliverable {
+  public readonly key: string;
+  public readonly position: number;
+  // Own, not on the prototype: the delivery core spreads a deliverable to swap in a pointer detail.
+  public readonly detailType = DETAIL_TYPE;
+  public readonly time?: Date;
+  public readonly category: RoutableCategory;
+  public readonly warnings: readonly string[];
+  private readonly data: Record<string, unknown>;
+
+  public constructor(entry: LogEntry) {
+    this.key = entry.logId;
+    this.position = entry.position;
+    this.category = categoryOf(entry.type);
+    this.warnings = entry.warnings;
+    this.data = entry.data;
+    const time = eventTimeAt(entry.dateMs);
+    if (time) this.time = time;
+  }
+
+  public get detail(): Record<string, unknown> {
+    return { log_id: this.key, data: this.data, category: this.category };
+  }
+
+  public get record(): unknown {
+    return { log_id: this.key, data: this.data };
+  }
+
+  public pointerDetails(pointer: ClaimCheckPointer): Record<string, unknown>[] {
+    const whole = {
+      log_id: this.key,
+      data: shortScalars(this.data),
+      category: this.category,
+      claim_check: pointer,
+    };
+    return [whole, { ...whole, data: { type: this.data.type, date: this.data.date } }];
+  }
 }
 
 export function toEventEntry(
   event: Pick<Deliverable, 'detailType' | 'detail' | 'time'>,
   options: EventOptions,
 ): EventEntry {
-  return {
-    Source: options.source,
-    DetailType: event.detailType,
-    Detail: JSON.stringify(event.detail),
-    EventBusName: options.busName,
-    ...(event.time ? { Time: event.time } : {}),
-  };
+  const Detail = JSON.stringify(event.detail);
+  return event.time
+    ? {
+        Source: options.source,
+        DetailType: event.detailType,
+        Detail,
+        EventBusName: options.busName,
+        Time: event.time,
+      }
+    : { Source: options.source, DetailType: event.detailType, Detail, EventBusName: options.busName };
 }
 
 /**
@@ -101,11 +133,24 @@ export function entrySize(
   entry: Pick<EventEntry, 'Source' | 'DetailType' | 'Detail' | 'Time'> & { Resources?: string[] },
 ) {
   let size = entry.Time ? 14 : 0;
-  size += Buffer.byteLength(entry.Source, 'utf8');
-  size += Buffer.byteLength(entry.DetailType, 'utf8');
+  size += headerBytes(entry.Source);
+  size += headerBytes(entry.DetailType);
   size += Buffer.byteLength(entry.Detail, 'utf8');
   for (const resource of entry.Resources ?? []) size += Buffer.byteLength(resource, 'utf8');
   return size;
+}
+
+/** Source and DetailType repeat in every entry of a request: their sizes are counted once each. */
+const HEADER_BYTES = new Map<string, number>();
+
+function headerBytes(text: string): number {
+  let bytes = HEADER_BYTES.get(text);
+  if (bytes === undefined) {
+    bytes = Buffer.byteLength(text, 'utf8');
+    // Bounded: a source or detail-type per surface and trigger, not one per event.
+    if (HEADER_BYTES.size < 256) HEADER_BYTES.set(text, bytes);
+  }
+  return bytes;
 }
 
 /** Longest string field copied into a pointer event, so rules on user_id, client_id, ip… still match. */
@@ -166,9 +211,11 @@ const LATEST_EVENT_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
  * EventBridge stamps the event with the time of the PutEvents call. `detail.data.date` keeps the original.
  */
 export function eventTime(date: unknown): Date | undefined {
-  if (typeof date !== 'string') return undefined;
-  const parsed = new Date(date);
-  const ms = parsed.getTime();
+  return typeof date === 'string' ? eventTimeAt(Date.parse(date)) : undefined;
+}
+
+/** `eventTime` for a date already parsed to milliseconds since the epoch (NaN: none). */
+export function eventTimeAt(ms: number): Date | undefined {
   if (Number.isNaN(ms) || ms < EARLIEST_EVENT_TIME_MS || ms > LATEST_EVENT_TIME_MS) return undefined;
-  return parsed;
+  return new Date(ms);
 }

@@ -161,67 +161,80 @@ export type FidelityProblem =
   | { readonly reason: 'unrepresentable_number'; readonly message: string };
 
 /**
- * Walks a parsed record without recursion: its depth, its strings (keys included) and its numbers. Field
- * paths are named; values never are.
+ * Walks a parsed record: its depth, its strings (keys included) and its numbers. Field paths are named; values
+ * never are. The walk recurses, but never deeper than MAX_RECORD_DEPTH: a deeper object is the problem, found
+ * before anything below it is visited. It goes depth first in the record's order and reports the first problem.
  */
 export function inspectRecord(record: unknown): FidelityProblem | undefined {
-  const stack: Visit[] = [{ value: record, depth: 0 }];
-  while (stack.length > 0) {
-    const visit = stack.pop() as Visit;
-    const { value, depth } = visit;
-    if (typeof value === 'string') {
-      if (!value.isWellFormed()) {
-        return {
-          reason: 'invalid_unicode',
-          message: `${where(visit)} holds bytes that are not UTF-8 or a lone surrogate; JSON cannot carry it faithfully.`,
-        };
+  const found = inspect(record, 0);
+  if (found === undefined) return undefined;
+  const at = where(found.keys);
+  switch (found.kind) {
+    case 'too_deep':
+      return {
+        reason: 'too_deep',
+        message: `${at} nests deeper than ${MAX_RECORD_DEPTH} levels; EventBridge and most consumers cannot process it.`,
+      };
+    case 'invalid_unicode':
+      return {
+        reason: 'invalid_unicode',
+        message: `${at} holds bytes that are not UTF-8 or a lone surrogate; JSON cannot carry it faithfully.`,
+      };
+    case 'invalid_field_name':
+      return {
+        reason: 'invalid_unicode',
+        message: `A field name in ${at} holds bytes that are not UTF-8 or a lone surrogate.`,
+      };
+    case 'unrepresentable_number':
+      return {
+        reason: 'unrepresentable_number',
+        message: `${at} is a number outside what EventBridge accepts (64-bit integers, finite decimals).`,
+      };
+  }
+}
+
+/** A problem and where it is: the keys from it up to the record, deepest first (gathered on the way back). */
+interface Found {
+  readonly kind: 'too_deep' | 'invalid_unicode' | 'invalid_field_name' | 'unrepresentable_number';
+  readonly keys: Array<string | number>;
+}
+
+function inspect(value: unknown, depth: number): Found | undefined {
+  if (typeof value === 'string') {
+    return value.isWellFormed() ? undefined : { kind: 'invalid_unicode', keys: [] };
+  }
+  if (typeof value === 'number') {
+    // JSON.stringify writes integers below 1e21 in full: past 64 bits EventBridge refuses them.
+    const huge = Number.isInteger(value) && Math.abs(value) >= 2 ** 63 && Math.abs(value) < 1e21;
+    return !Number.isFinite(value) || huge ? { kind: 'unrepresentable_number', keys: [] } : undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (isRawJson(value)) {
+    const raw = value.rawJSON;
+    const fits = /[.eE]/.test(raw) ? Number.isFinite(Number(raw)) : fitsInt64(raw);
+    return fits ? undefined : { kind: 'unrepresentable_number', keys: [] };
+  }
+  if (depth >= MAX_RECORD_DEPTH) return { kind: 'too_deep', keys: [] };
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const found = inspect(value[index], depth + 1);
+      if (found) {
+        found.keys.push(index);
+        return found;
       }
-    } else if (typeof value === 'number') {
-      // JSON.stringify writes integers below 1e21 in full: past 64 bits EventBridge refuses them.
-      const huge = Number.isInteger(value) && Math.abs(value) >= 2 ** 63 && Math.abs(value) < 1e21;
-      if (!Number.isFinite(value) || huge) return outOfRange(visit);
-    } else if (isRawJson(value)) {
-      const raw = value.rawJSON;
-      const fits = /[.eE]/.test(raw) ? Number.isFinite(Number(raw)) : fitsInt64(raw);
-      if (!fits) return outOfRange(visit);
-    } else if (typeof value === 'object' && value !== null) {
-      if (depth >= MAX_RECORD_DEPTH) {
-        return {
-          reason: 'too_deep',
-          message: `${where(visit)} nests deeper than ${MAX_RECORD_DEPTH} levels; EventBridge and most consumers cannot process it.`,
-        };
-      }
-      if (Array.isArray(value)) {
-        for (let index = 0; index < value.length; index++) {
-          stack.push({ value: value[index], depth: depth + 1, parent: visit, key: index });
-        }
-      } else {
-        for (const key of Object.keys(value)) {
-          if (!key.isWellFormed()) {
-            return {
-              reason: 'invalid_unicode',
-              message: `A field name in ${where(visit)} holds bytes that are not UTF-8 or a lone surrogate.`,
-            };
-          }
-          stack.push({
-            value: (value as Record<string, unknown>)[key],
-            depth: depth + 1,
-            parent: visit,
-            key,
-          });
-        }
-      }
+    }
+    return undefined;
+  }
+  // for…in rather than Object.keys: parsed JSON objects have no inherited enumerable keys, and no array is made.
+  for (const key in value) {
+    if (!key.isWellFormed()) return { kind: 'invalid_field_name', keys: [] };
+    const found = inspect((value as Record<string, unknown>)[key], depth + 1);
+    if (found) {
+      found.keys.push(key);
+      return found;
     }
   }
   return undefined;
-}
-
-/** One value met on the walk; the path to it is rebuilt only to name a problem. */
-interface Visit {
-  readonly value: unknown;
-  readonly depth: number;
-  readonly parent?: Visit;
-  readonly key?: string | number;
 }
 
 function fitsInt64(digits: string): boolean {
@@ -233,17 +246,8 @@ function fitsInt64(digits: string): boolean {
   }
 }
 
-function outOfRange(visit: Visit): FidelityProblem {
-  return {
-    reason: 'unrepresentable_number',
-    message: `${where(visit)} is a number outside what EventBridge accepts (64-bit integers, finite decimals).`,
-  };
-}
-
 /** `Field details.request[2]`: the path from the record, shortened at its start when deep. */
-function where(visit: Visit): string {
-  const keys: Array<string | number> = [];
-  for (let at: Visit | undefined = visit; at?.key !== undefined; at = at.parent) keys.push(at.key);
+function where(keys: ReadonlyArray<string | number>): string {
   if (keys.length === 0) return 'The record';
   const shown = keys
     .slice(0, 8)

@@ -6,17 +6,13 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { dynamoDb } from '../shared/clients/dynamodb';
 import { eventBridge } from '../shared/clients/eventbridge';
-import { s3 } from '../shared/clients/s3';
 import { secretsManager } from '../shared/clients/secrets-manager';
-import { sqs } from '../shared/clients/sqs';
 import { DynamoDbDedupStore } from './adapters/dynamodb-dedup';
 import { EventBridgeSink } from './adapters/eventbridge-sink';
-import { S3ClaimCheckStore } from './adapters/s3-claim-check';
 import { SecretTokenSource } from './adapters/secret-tokens';
-import { SqsQuarantine } from './adapters/sqs-quarantine';
 import { loadIngestConfig } from './config';
 import { type IngestStats, ingest } from './ingest';
-import type { IngestPorts } from './ports';
+import type { ClaimCheckStore, IngestPorts, Quarantine } from './ports';
 
 const config = loadIngestConfig();
 const logger = new Logger({ serviceName: 'auth0-event-bridge-ingest' });
@@ -25,7 +21,35 @@ const metrics = new Metrics({
   serviceName: 'ingest',
 });
 
-const claimChecks = new S3ClaimCheckStore(s3, config.claimCheckBucket);
+/**
+ * The claim-check store and the quarantine serve rare records (too large for an event, unusable): their S3 and
+ * SQS client modules are evaluated, and the clients made, on first use rather than on every cold start (their
+ * code is still in the function's one-file bundle), and each adapter is created once.
+ */
+const claimCheckStore = once(async () => {
+  const [{ s3 }, { S3ClaimCheckStore }] = await Promise.all([
+    import('../shared/clients/s3'),
+    import('./adapters/s3-claim-check'),
+  ]);
+  return new S3ClaimCheckStore(s3, config.claimCheckBucket);
+});
+const claimChecks: ClaimCheckStore = {
+  put: async (key, body) => (await claimCheckStore()).put(key, body),
+};
+const quarantineStore = once(async () => {
+  const [{ sqs }, { SqsQuarantine }] = await Promise.all([
+    import('../shared/clients/sqs'),
+    import('./adapters/sqs-quarantine'),
+  ]);
+  return new SqsQuarantine(sqs, claimChecks, {
+    queueUrl: config.quarantineQueueUrl,
+    maxMessageBytes: config.quarantineMaxMessageBytes,
+  });
+});
+const quarantine: Quarantine = {
+  send: async (records, requestId) => (await quarantineStore()).send(records, requestId),
+};
+
 const ports: IngestPorts = {
   tokens: new SecretTokenSource(secretsManager, {
     secretId: config.tokenSecretId,
@@ -38,10 +62,7 @@ const ports: IngestPorts = {
     leaseSeconds: config.dedupLeaseSeconds,
   }),
   sink: new EventBridgeSink(eventBridge),
-  quarantine: new SqsQuarantine(sqs, claimChecks, {
-    queueUrl: config.quarantineQueueUrl,
-    maxMessageBytes: config.quarantineMaxMessageBytes,
-  }),
+  quarantine,
   claimChecks,
   logger,
 };
@@ -89,4 +110,16 @@ function recordMetrics(stats: IngestStats, statusCode: number, latencyMs: number
     single.addDimension('Category', category);
     single.addMetric('PublishedByCategory', MetricUnit.Count, count);
   }
+}
+
+/** `create`'s result, made on the first call and shared by every later one; a failed attempt is not kept. */
+function once<T>(create: () => Promise<T>): () => Promise<T> {
+  let created: Promise<T> | undefined;
+  return () => {
+    created ??= create().catch((error: unknown) => {
+      created = undefined;
+      throw error;
+    });
+    return created;
+  };
 }

@@ -151,9 +151,12 @@ async function deliver(
 
   // Claim every key: only a fresh claim may publish; the rest were published, quarantined or are in flight.
   const items = [...unique.values()];
-  const claims = await mapWithConcurrency(items, settings.concurrency, async (item) =>
-    ports.dedup.claim(item.key, leaseId).catch((error: unknown): ClaimState | Error => asError(error)),
-  );
+  const claims = await ports.dedup
+    .claim(
+      items.map(({ key }) => key),
+      leaseId,
+    )
+    .catch((error: unknown): Array<ClaimState | Error> => items.map(() => asError(error)));
   const claimed: Deliverable[] = [];
   items.forEach((item, index) => {
     const claim = claims[index];
@@ -195,8 +198,8 @@ async function deliver(
   for (const rejected of report.rejected) quarantine.push(rejectedRecord(rejected, unique));
 
   const rejectedIds = report.rejected.map(({ key }) => key);
-  await sendToQuarantine(quarantine, rejectedIds, ports, stats, failures);
-  await rememberPublished(report.accepted, ports, stats);
+  await sendToQuarantine(quarantine, rejectedIds, leaseId, ports, stats, failures);
+  await rememberPublished(report.accepted, leaseId, ports, stats);
 
   const claimedIds = new Set(claimed.map(({ key }) => key));
   const failedClaims = failures.map(({ key }) => key).filter((key) => claimedIds.has(key));
@@ -268,6 +271,7 @@ function rejectedRecord(rejected: EntryError, items: ReadonlyMap<string, Deliver
 async function sendToQuarantine(
   records: readonly QuarantinedRecord[],
   rejectedIds: readonly string[],
+  leaseId: string,
   ports: IngestPorts,
   stats: IngestStats,
   failures: Failure[],
@@ -299,7 +303,7 @@ async function sendToQuarantine(
   });
   const storedIds = new Set(stored.map(({ logId }) => logId));
   const quarantinedIds = rejectedIds.filter((logId) => storedIds.has(logId));
-  await ports.dedup.markQuarantined(quarantinedIds).catch((error: unknown) => {
+  await ports.dedup.markQuarantined(quarantinedIds, leaseId).catch((error: unknown) => {
     stats.dedupWriteFailures += quarantinedIds.length;
     ports.logger.error('Could not remember quarantined log_ids', { error: describeError(error) });
   });
@@ -308,11 +312,12 @@ async function sendToQuarantine(
 /** The records are on the bus: a failure to remember that costs a duplicate on redelivery, never a loss. */
 async function rememberPublished(
   logIds: readonly string[],
+  leaseId: string,
   ports: IngestPorts,
   stats: IngestStats,
 ): Promise<void> {
   if (logIds.length === 0) return;
-  await ports.dedup.markPublished(logIds).catch((error: unknown) => {
+  await ports.dedup.markPublished(logIds, leaseId).catch((error: unknown) => {
     stats.dedupWriteFailures += logIds.length;
     ports.logger.error(
       'Published records could not be marked as seen; a redelivery would publish them again',

@@ -12,15 +12,16 @@ export function receiveLogs(text: string): Received {
   const { format, elements } = parseBody(text);
   const deliverables: Deliverable[] = [];
   const quarantine: QuarantinedRecord[] = [];
-  elements.forEach((element, position) => {
+  for (let position = 0; position < elements.length; position++) {
+    const element = elements[position];
     const result = validateElement(element, position);
     if (result.ok) {
       deliverables.push(logDeliverable(result.entry));
-      return;
+      continue;
     }
     const { reason, message, logId } = result;
     const record = element instanceof UnparsedText ? element.text : element;
     quarantine.push({ reason, message, position, record, ...(logId ? { logId } : {}) });
-  });
+  }
   return { format, count: elements.length, deliverables, quarantine };
 }

@@ -28,11 +28,16 @@ export type ClaimState = 'claimed' | 'published' | 'quarantined' | 'in-flight';
 /**
  * Remembers which log_ids are already on the bus, for the dedup window. A claim is a short lease: a record is
  * marked published only after EventBridge accepted it, so a crash in between ends in a re-publish, never a loss.
+ * One lease id stands for one delivery: its claims, and the marks it writes once it knows their outcome.
  */
 export interface DedupStore {
-  claim(logId: string, leaseId: string): Promise<ClaimState>;
-  markPublished(logIds: readonly string[]): Promise<void>;
-  markQuarantined(logIds: readonly string[]): Promise<void>;
+  /**
+   * Claims distinct log_ids at once and answers in their order. An Error is one claim that could not be made
+   * (that record is not safe yet); it never fails the others.
+   */
+  claim(logIds: readonly string[], leaseId: string): Promise<Array<ClaimState | Error>>;
+  markPublished(logIds: readonly string[], leaseId: string): Promise<void>;
+  markQuarantined(logIds: readonly string[], leaseId: string): Promise<void>;
   /** Gives up leases that did not lead anywhere, so Auth0's retry can publish at once. */
   release(logIds: readonly string[], leaseId: string): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { backoffDelayMs, mapWithConcurrency } from '../shared/concurrency';
-import { type BatchLimits, toBatches } from './batch';
+import { type BatchLimits, packBatches } from './batch';
 import type { EventEntry, EventSink } from './ports';
 
 /** Per-entry PutEvents error codes worth sending again; every other code fails the same way on a retry. */
@@ -47,7 +47,8 @@ type Attempt =
   | { ok: false; retryable: boolean; requestFailed: boolean; errorCode: string; errorMessage: string };
 
 /**
- * Publishes entries in batches that respect the count and size limits. Entries that fail with a retryable
+ * Publishes entries in as few requests as the count and size limits allow (EventBridge keeps no order between
+ * entries, so they are packed by size, not sent in order). Entries that fail with a retryable
  * code are sent again, on their own, after a backoff with full jitter; the others are reported as rejected.
  */
 export async function publishAll(
@@ -68,7 +69,7 @@ export async function publishAll(
         backoffDelayMs(attempt - 1, options.baseDelayMs, options.maxDelayMs, options.random),
       );
     }
-    const batches = toBatches(
+    const batches = packBatches(
       pending.map(({ item }) => item),
       options.limits,
     );

@@ -20,11 +20,17 @@ const GZIP_MAGIC = [0x1f, 0x8b];
  * or the bytes are gzip, and never larger than `maxBytes` (compressed or not), so a gzip bomb stops early.
  */
 export function readBody(request: IngestRequest, maxBytes: number): string {
-  const raw = Buffer.from(request.body ?? '', request.isBase64Encoded ? 'base64' : 'utf8');
-  if (raw.length > maxBytes) {
-    throw new HttpError(413, `Request body is ${raw.length} bytes; the maximum is ${maxBytes} bytes.`);
-  }
   const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const body = request.body ?? '';
+  if (!request.isBase64Encoded && (encoding === 'identity' || encoding === '') && body.isWellFormed()) {
+    // Already text, and what its UTF-8 bytes decode back to: only its size needs checking. (Such bytes never
+    // start like gzip: 0x8b cannot follow 0x1f in UTF-8.)
+    const bytes = Buffer.byteLength(body, 'utf8');
+    if (bytes > maxBytes) tooLarge(bytes, maxBytes);
+    return body;
+  }
+  const raw = Buffer.from(body, request.isBase64Encoded ? 'base64' : 'utf8');
+  if (raw.length > maxBytes) tooLarge(raw.length, maxBytes);
   const looksGzipped = raw[0] === GZIP_MAGIC[0] && raw[1] === GZIP_MAGIC[1];
   if (encoding === 'gzip' || encoding === 'x-gzip' || looksGzipped) {
     return decodeUtf8Losslessly(gunzip(raw, maxBytes));
@@ -33,6 +39,10 @@ export function readBody(request: IngestRequest, maxBytes: number): string {
     throw new HttpError(415, `Content-Encoding "${encoding}" is not supported; send the body plain or gzip.`);
   }
   return decodeUtf8Losslessly(raw);
+}
+
+function tooLarge(bytes: number, maxBytes: number): never {
+  throw new HttpError(413, `Request body is ${bytes} bytes; the maximum is ${maxBytes} bytes.`);
 }
 
 function gunzip(raw: Buffer, maxBytes: number): Buffer {

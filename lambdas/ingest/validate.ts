@@ -1,46 +1,8 @@
-import { z } from 'zod';
 import { inspectRecord } from './fidelity';
+import { validateLogRecord } from './log-record/validator.generated';
 import { UnparsedText } from './parse';
 import type { QuarantineReason } from './ports';
-
-/**
- * The fields Auth0's official log schema gives every (or nearly every) log type, with the types real tenants
- * send: `scope` as a string or an array, `client_id` as null, and unknown fields allowed, since Auth0 adds fields
- * over time. A mismatch here is a warning, not a rejection: the record still goes on the bus verbatim.
- */
-export const LogRecordSchema = z
-  .looseObject({
-    type: z.string().min(1).describe('Auth0 log event type code, e.g. "s" or "f"'),
-    date: z.string().describe('When the event occurred, ISO 8601'),
-    log_id: z.string().optional(),
-    _id: z.string().optional(),
-    description: z.string().nullable().optional(),
-    tenant_name: z.string().optional(),
-    environment_name: z.string().optional(),
-    client_id: z.string().nullable().optional(),
-    client_name: z.string().nullable().optional(),
-    connection: z.string().nullable().optional(),
-    connection_id: z.string().nullable().optional(),
-    ip: z.string().nullable().optional(),
-    hostname: z.string().nullable().optional(),
-    user_id: z.string().nullable().optional(),
-    user_name: z.string().nullable().optional(),
-    user_agent: z.string().nullable().optional(),
-    audience: z.string().nullable().optional(),
-    scope: z
-      .union([z.string(), z.array(z.string())])
-      .nullable()
-      .optional(),
-    strategy: z.string().nullable().optional(),
-    strategy_type: z.string().nullable().optional(),
-    is_mobile: z.boolean().optional(),
-    organization_id: z.string().optional(),
-    organization_name: z.string().optional(),
-    details: z.unknown().optional(),
-  })
-  .describe('An Auth0 tenant log record');
-
-export type LogRecord = z.infer<typeof LogRecordSchema>;
+import { describeSchemaProblems } from './schema-problems';
 
 /** A record that can be published. */
 export interface LogEntry {
@@ -49,6 +11,8 @@ export interface LogEntry {
   /** The record exactly as received (the `data` of a `{log_id, data}` entry, or a bare record). */
   readonly data: Record<string, unknown>;
   readonly position: number;
+  /** The record's `date` in milliseconds since the epoch, read once; NaN when it has none that parses. */
+  readonly dateMs: number;
   /** Schema mismatches worth a warning: field paths and what was expected, never field values. */
   readonly warnings: readonly string[];
 }
@@ -93,8 +57,8 @@ export function validateElement(element: unknown, position: number): Validation 
     };
   }
 
-  const candidates = wrapped ? [element.log_id, data.log_id, data._id] : [data.log_id, data._id];
-  const logId = candidates.find((value): value is string => typeof value === 'string' && value.trim() !== '');
+  const logId =
+    (wrapped ? usableId(element.log_id) : undefined) ?? usableId(data.log_id) ?? usableId(data._id);
   if (logId === undefined) {
     return {
       ok: false,
@@ -110,14 +74,17 @@ export function validateElement(element: unknown, position: number): Validation 
       logId,
     };
   }
-  const logIdBytes = Buffer.byteLength(logId, 'utf8');
-  if (logIdBytes > MAX_LOG_ID_BYTES) {
-    return {
-      ok: false,
-      reason: 'invalid_log_id',
-      message: `Entry ${position} has a log_id of ${logIdBytes} UTF-8 bytes; at most ${MAX_LOG_ID_BYTES} are accepted.`,
-      logId,
-    };
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: only a long id needs counting.
+  if (logId.length * 3 > MAX_LOG_ID_BYTES) {
+    const logIdBytes = Buffer.byteLength(logId, 'utf8');
+    if (logIdBytes > MAX_LOG_ID_BYTES) {
+      return {
+        ok: false,
+        reason: 'invalid_log_id',
+        message: `Entry ${position} has a log_id of ${logIdBytes} UTF-8 bytes; at most ${MAX_LOG_ID_BYTES} are accepted.`,
+        logId,
+      };
+    }
   }
   const problem = inspectRecord(element);
   if (problem) {
@@ -137,24 +104,36 @@ export function validateElement(element: unknown, position: number): Validation 
     };
   }
 
-  const warnings = schemaWarnings(data);
-  if (
+  const dateMs = typeof data.date === 'string' ? Date.parse(data.date) : Number.NaN;
+  const schema = schemaWarnings(data, dateMs);
+  const idsDiffer =
     wrapped &&
     typeof data.log_id === 'string' &&
     typeof element.log_id === 'string' &&
-    data.log_id !== element.log_id
-  ) {
-    warnings.push('log_id: the entry log_id and data.log_id differ; the entry log_id is used');
-  }
-  return { ok: true, entry: { logId, type: data.type, data, position, warnings } };
+    data.log_id !== element.log_id;
+  const warnings = idsDiffer
+    ? [...schema, 'log_id: the entry log_id and data.log_id differ; the entry log_id is used']
+    : schema;
+  return { ok: true, entry: { logId, type: data.type, data, position, dateMs, warnings } };
 }
 
-function schemaWarnings(data: Record<string, unknown>): string[] {
-  const result = LogRecordSchema.safeParse(data);
-  if (result.success) {
-    return Number.isNaN(Date.parse(String(data.date))) ? ['date: not an ISO 8601 date'] : [];
+/**
+ * Where the record differs from Auth0's log schema (lambdas/ingest/log-record/schema.ts, compiled at build
+ * time): field paths and what was expected, never values.
+ */
+function schemaWarnings(data: Record<string, unknown>, dateMs: number): readonly string[] {
+  if (!validateLogRecord(data)) {
+    return describeSchemaProblems(data, validateLogRecord.errors ?? [], '(record)');
   }
-  return result.error.issues.map((issue) => `${issue.path.join('.') || '(record)'}: ${issue.message}`);
+  return Number.isNaN(dateMs) ? ['date: not an ISO 8601 date'] : NO_WARNINGS;
+}
+
+/** Shared by every record that matches the schema, as most do. */
+const NO_WARNINGS: readonly string[] = Object.freeze([]);
+
+/** An id a record can be deduplicated by: a string that is not blank. */
+function usableId(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
 function optionalLogId(value: unknown): { logId?: string } {

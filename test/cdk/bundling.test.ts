@@ -27,6 +27,9 @@ import { ESBUILD_WASM_BESIDE_BUNDLE } from '../../lib/module-registry';
 import { projectPath } from '../../lib/paths';
 import { CDK_JSON_CONTEXT, TEST_ENV } from './support';
 
+/** The ingest bundle's size budget, about 10% over its size when set. */
+const INGEST_BUNDLE_BUDGET_BYTES = 800 * 1024;
+
 /** Nothing listens on the discard port: every request npm makes fails, and offline mode forbids them anyway. */
 const UNREACHABLE_REGISTRY = 'http://127.0.0.1:9/';
 
@@ -99,7 +102,10 @@ describe('ingest bundle', () => {
     console.info(`ingest bundle: index.mjs ${(bytes / 1024).toFixed(0)} KiB`);
 
     expect(bytes).toBeGreaterThan(100 * 1024);
-    expect(bytes).toBeLessThan(5 * 1024 * 1024);
+    // Its size budget: every cold start compiles the whole file (bench/cold-start.ts). 730 KiB when set, with
+    // no schema library (zod was 445 KiB of a 1,117 KiB bundle); raise it only for code the ingest needs.
+    expect(bytes).toBeLessThanOrEqual(INGEST_BUNDLE_BUDGET_BYTES);
+    expect(bundle.includes('zod')).toBe(false);
     // Booleans, not toContain: a failure message should not print a megabyte of bundle.
     expect(bundle.startsWith("import { createRequire as __createRequire } from 'node:module';")).toBe(true);
     expect(bundle.includes('//# sourceMappingURL=index.mjs.map')).toBe(true);

@@ -13,42 +13,94 @@ import type {
   StoredObject,
   TokenSource,
 } from '../../lambdas/ingest/ports';
+import { decideClaim, type LeaseItem, PENDING, pendingItem, takeHolds } from '../../lambdas/shared/leases';
 
 /** Every port call in order, so tests can assert what happened before what. */
 export type Step = { op: string; ids: string[] };
 
+/**
+ * The dedup table in memory, deciding with the same rules as the DynamoDB adapter (lambdas/shared/leases.ts):
+ * items per log_id, and one outcome record per lease, as DynamoDbDedupStore writes them.
+ */
 export class InMemoryDedup implements DedupStore {
-  public readonly state = new Map<
-    string,
-    { status: 'pending' | 'published' | 'quarantined'; lease?: string }
-  >();
+  public readonly items = new Map<string, LeaseItem>();
+  /** The outcome record of each lease: the log_ids it finished, by status. */
+  public readonly outcomes = new Map<string, Map<string, Set<string>>>();
   public failMarkPublished = false;
+  /** The clock of leases and TTLs, in ms: move it to let a lease lapse. */
+  public nowMs = Date.parse('2026-11-22T12:00:00Z');
+  public readonly times = { leaseSeconds: 120, ttlSeconds: 7 * 86_400 };
 
   public constructor(private readonly steps: Step[]) {}
 
-  public async claim(logId: string, leaseId: string): Promise<ClaimState> {
-    this.steps.push({ op: 'claim', ids: [logId] });
-    const current = this.state.get(logId);
-    if (current?.status === 'pending') return 'in-flight';
-    if (current) return current.status;
-    this.state.set(logId, { status: 'pending', lease: leaseId });
-    return 'claimed';
+  public async claim(logIds: readonly string[], leaseId: string): Promise<Array<ClaimState | Error>> {
+    this.steps.push({ op: 'claim', ids: [...logIds] });
+    return logIds.map((logId) => this.claimOne(logId, leaseId));
   }
 
-  public async markPublished(logIds: readonly string[]): Promise<void> {
+  public async markPublished(logIds: readonly string[], leaseId: string): Promise<void> {
     this.steps.push({ op: 'markPublished', ids: [...logIds] });
     if (this.failMarkPublished) throw new Error('DynamoDB is unavailable');
-    for (const id of logIds) this.state.set(id, { status: 'published' });
+    this.record(logIds, 'published', leaseId);
   }
 
-  public async markQuarantined(logIds: readonly string[]): Promise<void> {
+  public async markQuarantined(logIds: readonly string[], leaseId: string): Promise<void> {
     this.steps.push({ op: 'markQuarantined', ids: [...logIds] });
-    for (const id of logIds) this.state.set(id, { status: 'quarantined' });
+    this.record(logIds, 'quarantined', leaseId);
   }
 
   public async release(logIds: readonly string[], leaseId: string): Promise<void> {
     this.steps.push({ op: 'release', ids: [...logIds] });
-    for (const id of logIds) if (this.state.get(id)?.lease === leaseId) this.state.delete(id);
+    for (const id of logIds) {
+      const item = this.items.get(id);
+      if (item?.status === PENDING && item.lease_id === leaseId) this.items.delete(id);
+    }
+  }
+
+  /** Makes `logId` look claimed by another delivery that is still publishing it. */
+  public holdFor(logId: string, leaseId: string): void {
+    this.items.set(logId, pendingItem(leaseId, this.nowMs, this.times));
+  }
+
+  /** What a later delivery would find: `published`, `quarantined`, `pending`, or undefined (free). */
+  public statusOf(logId: string): string | undefined {
+    const decision = this.decide(logId, 'someone-who-asks');
+    if (decision.kind === 'final') return decision.status;
+    if (decision.kind === 'in-flight' || decision.kind === 'claimed') return PENDING;
+    return decision.kind === 'take' && decision.take.kind === 'lapsed' ? PENDING : undefined;
+  }
+
+  protected claimOne(logId: string, leaseId: string): ClaimState | Error {
+    const decision = this.decide(logId, leaseId);
+    switch (decision.kind) {
+      case 'take':
+        if (!takeHolds(this.items.get(logId), decision.take, this.nowMs)) return 'in-flight';
+        this.items.set(logId, pendingItem(leaseId, this.nowMs, this.times));
+        return 'claimed';
+      case 'final':
+        return decision.status;
+      default:
+        return decision.kind === 'claimed' ? 'claimed' : 'in-flight';
+    }
+  }
+
+  private decide(logId: string, leaseId: string) {
+    const item = this.items.get(logId);
+    return decideClaim<'published' | 'quarantined'>(item, {
+      id: logId,
+      leaseId,
+      nowMs: this.nowMs,
+      outcomes: true,
+      outcome: item?.lease_id === undefined ? undefined : (this.outcomes.get(item.lease_id) ?? null),
+    });
+  }
+
+  private record(logIds: readonly string[], status: string, leaseId: string): void {
+    const outcome = this.outcomes.get(leaseId) ?? new Map<string, Set<string>>();
+    this.outcomes.set(leaseId, outcome);
+    const ids = outcome.get(status) ?? new Set<string>();
+    outcome.set(status, ids);
+    for (const id of logIds) ids.add(id);
   }
 }
 

@@ -12,9 +12,17 @@ export interface DynamoDbDedupStoreProps {
 }
 
 /**
+ * The key of a delivery's outcome record. Lease ids are random UUIDs that never leave the function, so no
+ * record's key (a log_id, `event:…`, `action:…`) can name one by chance or on purpose.
+ */
+export const outcomeKey = (leaseId: string) => ({ log_id: `lease:${leaseId}` });
+
+/**
  * Dedup state, one item per log_id (partition key `log_id`), with the project's one claim pattern
- * (`lambdas/shared/dynamodb-leases.ts`): a record is claimed before it is published, marked published only
- * after EventBridge accepted it, and its claim given back when publishing failed.
+ * (`lambdas/shared/dynamodb-leases.ts`): a delivery claims its records 25 to a request before publishing, and
+ * once EventBridge accepted them records that in one outcome item for the whole delivery (`lease:<lease id>`),
+ * not one write per record; a claim that finds a record pending reads that item to know whether it is done.
+ * Claims of records that failed are given back.
  */
 export class DynamoDbDedupStore implements DedupStore {
   private readonly leases: DynamoDbLeases<'published' | 'quarantined'>;
@@ -23,19 +31,20 @@ export class DynamoDbDedupStore implements DedupStore {
     this.leases = new DynamoDbLeases(client, props, {
       keyAttribute: 'log_id',
       keyOf: (logId) => ({ log_id: logId }),
+      outcomeKeyOf: outcomeKey,
     });
   }
 
-  public claim(logId: string, leaseId: string): Promise<ClaimState> {
-    return this.leases.claim(logId, leaseId);
+  public claim(logIds: readonly string[], leaseId: string): Promise<Array<ClaimState | Error>> {
+    return this.leases.claimAll(logIds, leaseId);
   }
 
-  public markPublished(logIds: readonly string[]): Promise<void> {
-    return this.leases.finish(logIds, 'published');
+  public markPublished(logIds: readonly string[], leaseId: string): Promise<void> {
+    return this.leases.finish(logIds, 'published', leaseId);
   }
 
-  public markQuarantined(logIds: readonly string[]): Promise<void> {
-    return this.leases.finish(logIds, 'quarantined');
+  public markQuarantined(logIds: readonly string[], leaseId: string): Promise<void> {
+    return this.leases.finish(logIds, 'quarantined', leaseId);
   }
 
   public release(logIds: readonly string[], leaseId: string): Promise<void> {

@@ -1,8 +1,17 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchExecuteStatementCommand,
+  type BatchExecuteStatementCommandInput,
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbDedupStore } from '../../../lambdas/ingest/adapters/dynamodb-dedup';
@@ -163,20 +172,155 @@ describe('SqsQuarantine', () => {
 });
 
 describe('DynamoDbDedupStore', () => {
+  const NOW = Date.parse('2026-11-22T00:00:00Z');
   const store = () =>
     new DynamoDbDedupStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region })), {
       tableName: 'dedup',
       ttlSeconds: 7 * 86_400,
       leaseSeconds: 120,
-      now: () => Date.parse('2026-11-22T00:00:00Z'),
+      now: () => NOW,
+    });
+  const ids = (count: number) => Array.from({ length: count }, (_, i) => `id-${i}`);
+  const validationError = () =>
+    Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+      name: 'ValidationException',
     });
 
-  it('writes published marks 25 at a time and retries what DynamoDB left unprocessed', async () => {
+  it('claims fresh log_ids 25 to a request, each INSERT a conditional put of its own', async () => {
+    documentMock
+      .on(BatchExecuteStatementCommand)
+      .callsFake(async (input: BatchExecuteStatementCommandInput) => ({
+        Responses: (input.Statements ?? []).map(() => ({ TableName: 'dedup' })),
+      }));
+    const claims = await store().claim(ids(60), 'lease-1');
+    expect(claims).toEqual(Array(60).fill('claimed'));
+    const calls = documentMock
+      .commandCalls(BatchExecuteStatementCommand)
+      .map((c) => c.args[0].input.Statements);
+    expect(calls.map((statements) => statements?.length).sort()).toEqual([10, 25, 25]);
+    expect(calls[0]?.[0]).toEqual({
+      Statement:
+        "INSERT INTO \"dedup\" VALUE {'log_id': ?, 'status': ?, 'lease_id': ?, 'lease_expires_at': ?, 'expires_at': ?}",
+      Parameters: ['id-0', 'pending', 'lease-1', NOW + 120_000, NOW / 1000 + 7 * 86_400],
+    });
+    expect(documentMock.commandCalls(BatchGetCommand)).toHaveLength(0);
+  });
+
+  it("reads only the log_ids that already had an item, and answers from their delivery's outcome item", async () => {
+    documentMock.on(BatchExecuteStatementCommand).resolves({
+      Responses: [
+        { TableName: 'dedup' },
+        { Error: { Code: 'DuplicateItem', Message: 'Duplicate primary key exists in table' } },
+        { Error: { Code: 'DuplicateItem', Message: 'Duplicate primary key exists in table' } },
+        { Error: { Code: 'DuplicateItem', Message: 'Duplicate primary key exists in table' } },
+      ],
+    });
+    const pending = { status: 'pending', lease_id: 'earlier', lease_expires_at: NOW + 60_000 };
+    documentMock
+      .on(BatchGetCommand)
+      .resolvesOnce({
+        Responses: {
+          dedup: [
+            { log_id: 'id-1', ...pending },
+            { log_id: 'id-2', ...pending },
+            { log_id: 'id-3', status: 'quarantined', expires_at: NOW / 1000 + 100 },
+          ],
+        },
+      })
+      .resolvesOnce({
+        Responses: { dedup: [{ log_id: 'lease:earlier', published_ids: new Set(['id-1']) }] },
+      });
+    expect(await store().claim(ids(4), 'lease-2')).toEqual([
+      'claimed',
+      'published',
+      'in-flight',
+      'quarantined',
+    ]);
+    const reads = documentMock.commandCalls(BatchGetCommand).map((c) => c.args[0].input.RequestItems?.dedup);
+    expect(reads[0]).toEqual({
+      Keys: [{ log_id: 'id-1' }, { log_id: 'id-2' }, { log_id: 'id-3' }],
+      ConsistentRead: true,
+    });
+    expect(reads[1]?.Keys).toEqual([{ log_id: 'lease:earlier' }]);
+    expect(documentMock.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('takes over a lapsed lease its delivery never finished, only if the item is still as read', async () => {
+    documentMock.on(BatchExecuteStatementCommand).resolves({
+      Responses: [{ TableName: 'dedup' }, { Error: { Code: 'DuplicateItem', Message: 'duplicate' } }],
+    });
+    documentMock
+      .on(BatchGetCommand)
+      .resolvesOnce({
+        Responses: {
+          dedup: [{ log_id: 'id-1', status: 'pending', lease_id: 'crashed', lease_expires_at: NOW - 1 }],
+        },
+      })
+      .resolvesOnce({ Responses: { dedup: [] } });
+    documentMock.on(PutCommand).resolves({});
+    expect(await store().claim(ids(2), 'lease-3')).toEqual(['claimed', 'claimed']);
+    expect(documentMock.commandCalls(PutCommand)[0]?.args[0].input).toMatchObject({
+      Item: { log_id: 'id-1', status: 'pending', lease_id: 'lease-3' },
+      ConditionExpression: '#status = :pending AND lease_id = :seen AND lease_expires_at < :now',
+      ExpressionAttributeValues: { ':pending': 'pending', ':seen': 'crashed', ':now': NOW },
+    });
+  });
+
+  it('fails only the claim of a key DynamoDB refuses, never its neighbours', async () => {
+    documentMock.on(BatchExecuteStatementCommand).rejects(validationError());
+    documentMock.on(BatchGetCommand).callsFake(async (input: BatchGetCommandInput) => {
+      const keys = input.RequestItems?.dedup?.Keys ?? [];
+      if (keys.some((key) => key.log_id === 'bad')) throw validationError();
+      return { Responses: { dedup: [] } };
+    });
+    documentMock.on(PutCommand).resolves({});
+    const claims = await store().claim(['a', 'bad', 'c'], 'lease-4');
+    expect(claims[0]).toBe('claimed');
+    expect(claims[1]).toBeInstanceOf(Error);
+    expect(claims[2]).toBe('claimed');
+  });
+
+  it("records a delivery's published log_ids in one outcome item, not one write each", async () => {
+    documentMock.on(PutCommand).resolves({});
+    await store().markPublished(ids(26), 'lease-5');
+    const puts = documentMock.commandCalls(PutCommand).map((c) => c.args[0].input);
+    expect(puts).toEqual([
+      {
+        TableName: 'dedup',
+        Item: {
+          log_id: 'lease:lease-5',
+          published_ids: new Set(ids(26)),
+          expires_at: NOW / 1000 + 7 * 86_400,
+        },
+        ConditionExpression: 'attribute_not_exists(#key)',
+        ExpressionAttributeNames: { '#key': 'log_id' },
+      },
+    ]);
+    expect(documentMock.commandCalls(BatchWriteCommand)).toHaveLength(0);
+  });
+
+  it('adds to the outcome item when the delivery recorded another outcome before', async () => {
+    documentMock
+      .on(PutCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    documentMock.on(UpdateCommand).resolves({});
+    await store().markPublished(['a', 'b'], 'lease-8');
+    expect(documentMock.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
+      TableName: 'dedup',
+      Key: { log_id: 'lease:lease-8' },
+      UpdateExpression: 'ADD #ids :ids SET expires_at = :expires',
+      ExpressionAttributeNames: { '#ids': 'published_ids' },
+      ExpressionAttributeValues: { ':ids': new Set(['a', 'b']), ':expires': NOW / 1000 + 7 * 86_400 },
+    });
+  });
+
+  it('writes marks on each item, 25 at a time, retrying what DynamoDB left unprocessed, when the outcome item would be too large', async () => {
+    documentMock.on(PutCommand).rejects(validationError());
     documentMock
       .on(BatchWriteCommand)
       .resolvesOnce({ UnprocessedItems: { dedup: [{ PutRequest: { Item: { log_id: 'id-3' } } }] } })
       .resolves({ UnprocessedItems: {} });
-    await store().markPublished(Array.from({ length: 26 }, (_, i) => `id-${i}`));
+    await store().markPublished(ids(26), 'lease-6');
     const calls = documentMock
       .commandCalls(BatchWriteCommand)
       .map((c) => c.args[0].input.RequestItems?.dedup?.length);
@@ -191,10 +335,13 @@ describe('DynamoDbDedupStore', () => {
   });
 
   it('throws when DynamoDB keeps items unprocessed', async () => {
+    documentMock.on(PutCommand).rejects(validationError());
     documentMock
       .on(BatchWriteCommand)
       .resolves({ UnprocessedItems: { dedup: [{ PutRequest: { Item: { log_id: 'a' } } }] } });
-    await expect(store().markPublished(['a'])).rejects.toThrow(/1 lease writes unprocessed after 5 attempts/);
+    await expect(store().markPublished(['a'], 'lease-7')).rejects.toThrow(
+      /1 lease writes unprocessed after 5 attempts/,
+    );
   });
 });
 

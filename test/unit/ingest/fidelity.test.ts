@@ -61,7 +61,7 @@ describe('inspectRecord', () => {
     expect(inspectRecord({ type: 'f', details: { a: [1, 'x', null, true] } })).toBeUndefined();
   });
 
-  it(`quarantines nesting deeper than ${MAX_RECORD_DEPTH} levels without recursing`, () => {
+  it(`quarantines nesting deeper than ${MAX_RECORD_DEPTH} levels, recursing no deeper than that`, () => {
     expect(inspectRecord(nested(MAX_RECORD_DEPTH - 1))).toBeUndefined();
     expect(inspectRecord(nested(MAX_RECORD_DEPTH + 1))?.reason).toBe('too_deep');
     expect(inspectRecord(nested(200_000))?.reason).toBe('too_deep');

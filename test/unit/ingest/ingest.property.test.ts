@@ -39,11 +39,11 @@ class ValidationException extends Error {
 
 /** DynamoDB's key rules. */
 class StrictDedup extends InMemoryDedup {
-  public override async claim(logId: string, leaseId: string): Promise<ClaimState> {
+  protected override claimOne(logId: string, leaseId: string): ClaimState | Error {
     if (Buffer.byteLength(logId) > 2048 || !logId.isWellFormed()) {
-      throw new ValidationException('One or more parameter values were invalid: key');
+      return new ValidationException('One or more parameter values were invalid: key');
     }
-    return super.claim(logId, leaseId);
+    return super.claimOne(logId, leaseId);
   }
 }
 

@@ -86,7 +86,7 @@ describe('ingest', () => {
     expect(first.response.statusCode).toBe(200);
     expect(first.stats.dedupWriteFailures).toBe(1);
     // The lease lapses (as after a crash); the redelivery publishes it again: a duplicate, never a loss.
-    ports.dedup.state.delete('a');
+    ports.dedup.nowMs += 121_000;
     ports.dedup.failMarkPublished = false;
     const retry = await ingest(post([record('a')]), ports, settings);
     expect(bodyOf(retry.response)).toMatchObject({ published: 1, duplicates: 0 });
@@ -94,11 +94,11 @@ describe('ingest', () => {
   });
 
   it('answers 503 for a record another delivery is publishing right now', async () => {
-    ports.dedup.state.set('a', { status: 'pending', lease: 'someone-else' });
+    ports.dedup.holdFor('a', 'someone-else');
     const { response } = await ingest(post([record('a'), record('b')]), ports, settings);
     expect(response.statusCode).toBe(503);
     expect(bodyOf(response)).toMatchObject({ published: 1, failed: 1 });
-    expect(ports.dedup.state.get('a')).toEqual({ status: 'pending', lease: 'someone-else' });
+    expect(ports.dedup.items.get('a')).toMatchObject({ status: 'pending', lease_id: 'someone-else' });
   });
 
   it('quarantines unusable records with the reason and still publishes the rest', async () => {
@@ -132,7 +132,7 @@ describe('ingest', () => {
       errorCode: 'MalformedDetail',
       logId: 'b',
     });
-    expect(ports.dedup.state.get('b')?.status).toBe('quarantined');
+    expect(ports.dedup.statusOf('b')).toBe('quarantined');
   });
 
   it('answers 503 when the quarantine cannot store a record, since it would otherwise be lost', async () => {

@@ -52,6 +52,27 @@ describe('validateElement', () => {
     expect(warnings.join('\n')).not.toMatch(/1234|yes/);
   });
 
+  it('says where a record differs from the schema and what was expected, alternatives named together', () => {
+    const warningsOf = (data: Record<string, unknown>) => {
+      const result = validateElement({ log_id: 'id', data }, 0);
+      return result.ok ? result.entry.warnings : ['not published'];
+    };
+
+    expect(warningsOf({ type: 's', date, ip: 1234, is_mobile: 'yes' })).toEqual([
+      'ip: must be a string or null',
+      'is_mobile: must be a boolean',
+    ]);
+    expect(warningsOf({ type: 's', scope: 5 })).toEqual([
+      'date: is required',
+      'scope: must be a string or an array or null',
+    ]);
+    expect(warningsOf({ type: 's', date, scope: ['openid', 5], client_id: {} })).toEqual([
+      'client_id: must be a string or null',
+      'scope[1]: must be a string',
+    ]);
+    expect(warningsOf({ type: 's', date: 'yesterday' })).toEqual(['date: not an ISO 8601 date']);
+  });
+
   it.each([
     ['a string', 'hello', 'not_an_object'],
     ['null', null, 'not_an_object'],

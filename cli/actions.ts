@@ -1,6 +1,7 @@
 /** `a0bridge actions …`: write an action, pin modules, deploy it, bind it to a trigger, read its runs. */
 import { type ManagementClient, UsageError } from './client';
 import {
+  A0BRIDGE,
   type Area,
   type Context,
   confirmDelete,
@@ -31,7 +32,7 @@ const ACTIONS = new Collection<ActionBody, VersionBody>({
 });
 const DEFAULT_TRIGGER = 'auth0-log';
 
-export const ACTIONS_USAGE = `Usage: a0bridge actions <command> [options]
+export const ACTIONS_USAGE = `Usage: ${A0BRIDGE} actions <command> [options]
 
 Commands:
   list                                   list actions (--page N --per-page N)
@@ -141,8 +142,8 @@ async function create({ client, io, json, values, positionals }: Context): Promi
   io.stdout.write(`Created action ${body.name} (${body.id}) for trigger ${triggerOf(body)}.\n`);
   io.stdout.write(
     code === undefined
-      ? `Next: a0bridge actions code ${shellWord(body.name)} action.js\n`
-      : `Next: a0bridge actions deploy ${shellWord(body.name)}\n`,
+      ? `Next: ${A0BRIDGE} actions code ${shellWord(body.name)} action.js\n`
+      : `Next: ${A0BRIDGE} actions deploy ${shellWord(body.name)}\n`,
   );
   return 0;
 }
@@ -161,7 +162,7 @@ async function code({ client, io, json, positionals }: Context): Promise<number>
 async function dependencies(context: Context): Promise<number> {
   const [ref, verb, ...specs] = context.positionals;
   if (!ref || !verb) {
-    throw new UsageError('Usage: a0bridge actions deps <action> list|add|remove [pkg[@range]...]');
+    throw new UsageError(`Usage: ${A0BRIDGE} actions deps <action> list|add|remove [pkg[@range]...]`);
   }
   return draftDependencies(context, ACTIONS.draft(await ACTIONS.find(context.client, ref)), verb, specs);
 }
@@ -169,7 +170,7 @@ async function dependencies(context: Context): Promise<number> {
 async function secrets(context: Context): Promise<number> {
   const [ref, verb, ...names] = context.positionals;
   if (!ref || !verb)
-    throw new UsageError('Usage: a0bridge actions secrets <action> list|set|remove [NAME...]');
+    throw new UsageError(`Usage: ${A0BRIDGE} actions secrets <action> list|set|remove [NAME...]`);
   return draftSecrets(context, ACTIONS.draft(await ACTIONS.find(context.client, ref)), verb, names);
 }
 
@@ -177,7 +178,9 @@ async function modules(context: Context): Promise<number> {
   const { client, io, json, positionals } = context;
   const [ref, command, spec, extra] = positionals;
   if (!ref || !command) {
-    throw new UsageError('Usage: a0bridge actions modules <action> list|add|remove [<module>[@<version>]]');
+    throw new UsageError(
+      `Usage: ${A0BRIDGE} actions modules <action> list|add|remove [<module>[@<version>]]`,
+    );
   }
   const action = await ACTIONS.find(client, ref);
   let body: ActionBody;
@@ -185,7 +188,9 @@ async function modules(context: Context): Promise<number> {
     body = (await client.request('GET', ACTIONS.pathOf(action))).body;
   } else {
     if (!spec || extra !== undefined) {
-      throw new UsageError(`Usage: a0bridge actions modules <action> ${command} <module>   (one at a time)`);
+      throw new UsageError(
+        `Usage: ${A0BRIDGE} actions modules <action> ${command} <module>   (one at a time)`,
+      );
     }
     if (command === 'add') {
       const pin = await modulePin(client, spec);
@@ -232,7 +237,7 @@ async function deploy({ client, io, json, positionals }: Context): Promise<numbe
   const started = performance.now();
   const name = shellWord(action.name);
   const { body } = await withHints(client.request('POST', `${ACTIONS.pathOf(action)}/deploy`), {
-    no_changes_to_publish: `Change the draft first (a0bridge actions code ${name} action.js), or deploy an older version again: a0bridge actions rollback ${name} <version>`,
+    no_changes_to_publish: `Change the draft first (${A0BRIDGE} actions code ${name} action.js), or deploy an older version again: ${A0BRIDGE} actions rollback ${name} <version>`,
   });
   const elapsed = Math.round(performance.now() - started);
   if (json) return printJson(io, body);
@@ -303,7 +308,7 @@ async function bind({ client, io, json, values, positionals }: Context): Promise
   if (!bound) next.push(mine);
   const { body } = await withHints(
     client.request('PATCH', bindingsPath(trigger), { body: { bindings: next } }),
-    { action_not_deployed: `Next: a0bridge actions deploy ${shellWord(action.name)}` },
+    { action_not_deployed: `Next: ${A0BRIDGE} actions deploy ${shellWord(action.name)}` },
   );
   if (json) return printJson(io, body);
   const position = (body.bindings as BindingBody[]).findIndex((binding) => binding.action.id === action.id);
@@ -312,7 +317,7 @@ async function bind({ client, io, json, values, positionals }: Context): Promise
       `(binding ${position + 1} of ${body.bindings.length}).\n`,
   );
   io.stdout.write(bindingsTable(body.bindings));
-  io.stdout.write(`Its runs: a0bridge actions executions list ${shellWord(action.name)}\n`);
+  io.stdout.write(`Its runs: ${A0BRIDGE} actions executions list ${shellWord(action.name)}\n`);
   return 0;
 }
 
@@ -349,7 +354,9 @@ async function executions(context: Context): Promise<number> {
     return print(context, body, describeExecution);
   }
   if ((verb !== 'list' && verb !== 'ls') || !ref) {
-    throw new UsageError('Usage: a0bridge actions executions list <action> | executions get <execution-id>');
+    throw new UsageError(
+      `Usage: ${A0BRIDGE} actions executions list <action> | executions get <execution-id>`,
+    );
   }
   const action = await ACTIONS.find(client, ref);
   return printPage<ExecutionBody>(context, `${ACTIONS.pathOf(action)}/executions`, {
@@ -368,7 +375,7 @@ async function executions(context: Context): Promise<number> {
     footer: (total) =>
       total === 0
         ? 'Runs appear once the action is deployed, bound and an event matches (kept 10 days).\n'
-        : 'One in full: a0bridge actions executions get <id>\n',
+        : `One in full: ${A0BRIDGE} actions executions get <id>\n`,
   });
 }
 
@@ -382,7 +389,7 @@ async function remove({ client, io, json, values, positionals }: Context): Promi
   await withHints(
     client.request('DELETE', ACTIONS.pathOf(action), values.force ? { query: { force: 'true' } } : {}),
     {
-      action_bound: `Next: a0bridge actions unbind ${name}, or a0bridge actions delete ${name} --force --yes`,
+      action_bound: `Next: ${A0BRIDGE} actions unbind ${name}, or ${A0BRIDGE} actions delete ${name} --force --yes`,
     },
   );
   if (json) return printJson(io, { deleted: action.id });
@@ -406,7 +413,7 @@ async function modulePin(client: ManagementClient, spec: string) {
   const number = asked ?? module.latest_version_number;
   if (number === undefined) {
     throw new UsageError(
-      `Module ${module.name} has no published version to pin. Next: a0bridge modules publish ${module.name}`,
+      `Module ${module.name} has no published version to pin. Next: ${A0BRIDGE} modules publish ${shellWord(module.name)}`,
     );
   }
   return { module, number };
@@ -482,7 +489,7 @@ async function boundHint(client: ManagementClient, action: ActionBody): Promise<
   const bound = (await readBindings(client, trigger)).some((binding) => binding.action.id === action.id);
   if (bound) return `It is bound to ${trigger}: this version runs on its events from now on.\n`;
   return (
-    `Next: a0bridge actions bind ${shellWord(action.name)}` +
+    `Next: ${A0BRIDGE} actions bind ${shellWord(action.name)}` +
     (trigger === DEFAULT_TRIGGER
       ? '   (--codes fp,f or --categories auth.login.fail to run on fewer events)\n'
       : '\n')
@@ -492,7 +499,7 @@ async function boundHint(client: ManagementClient, action: ActionBody): Promise<
 function deployHint(action: ActionBody): string {
   return action.all_changes_deployed
     ? 'It equals the live version: nothing new to deploy.\n'
-    : `Next: a0bridge actions deploy ${shellWord(action.name)}\n`;
+    : `Next: ${A0BRIDGE} actions deploy ${shellWord(action.name)}\n`;
 }
 
 function pinList(pins: readonly PinBody[]): string {
@@ -518,7 +525,7 @@ function describeAction(action: ActionBody): string {
       ['Updated', time(action.updated_at)],
       [
         'Code',
-        `${action.code.length} characters (a0bridge actions get ${shellWord(action.name)} --show-code)`,
+        `${action.code.length} characters (${A0BRIDGE} actions get ${shellWord(action.name)} --show-code)`,
       ],
     ],
     action,

@@ -11,6 +11,12 @@ import { type CliIo, readAll } from './io';
 
 export type Values = Record<string, string | boolean | string[] | undefined>;
 
+/**
+ * How a checkout runs the CLI. `a0bridge` alone is not on PATH (npm links no bin of the project itself), so
+ * every command a hint, an error or a usage line prints starts with this, and works as printed.
+ */
+export const A0BRIDGE = 'npm run a0bridge --';
+
 /** One command of an area, with what the command line gave it (positionals after the command's name). */
 export interface Context {
   readonly client: ManagementClient;
@@ -42,7 +48,7 @@ export function runCommand(
   if (!run) {
     throw new UsageError(
       command
-        ? `Unknown command "${area.name} ${command}". Run a0bridge ${area.name} --help for the commands.`
+        ? `Unknown command "${area.name} ${command}". Run ${A0BRIDGE} ${area.name} --help for the commands.`
         : area.usage,
     );
   }
@@ -87,7 +93,7 @@ export function need(
   names: string[],
   usage: string,
 ): [string, ...(string | undefined)[]] {
-  if (positionals.length < names.length) throw new UsageError(`Usage: a0bridge ${usage}`);
+  if (positionals.length < names.length) throw new UsageError(`Usage: ${A0BRIDGE} ${usage}`);
   return positionals as [string, ...string[]];
 }
 

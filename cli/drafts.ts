@@ -5,6 +5,7 @@
  */
 import { type ManagementClient, UsageError } from './client';
 import {
+  A0BRIDGE,
   type Context,
   type DependencyBody,
   dependenciesWith,
@@ -136,7 +137,7 @@ export async function draftSecrets<T extends DraftBody>(
     const [name, extra] = names;
     if (!name || extra !== undefined) {
       throw new UsageError(
-        `Usage: a0bridge ${draft.syntax('secrets', 'set', '<NAME>')}   (one secret at a time; the value is read from stdin or prompted for, never from the command line)`,
+        `Usage: ${A0BRIDGE} ${draft.syntax('secrets', 'set', '<NAME>')}   (one secret at a time; the value is read from stdin or prompted for, never from the command line)`,
       );
     }
     const value = await readSecretValue(io, name);
@@ -146,7 +147,7 @@ export async function draftSecrets<T extends DraftBody>(
     done = `Set secret ${name} on ${draft.name}. The value will not be shown again.\n`;
   } else if (verb === 'rm' || verb === 'remove') {
     if (names.length === 0)
-      throw new UsageError(`Usage: a0bridge ${draft.syntax('secrets', verb, '<NAME>...')}`);
+      throw new UsageError(`Usage: ${A0BRIDGE} ${draft.syntax('secrets', verb, '<NAME>...')}`);
     body = await patchWithRetry<T>(client, draft.path, (current) => ({
       secrets: secretsWithout(current.secrets, names, draft.owner),
     }));
@@ -169,7 +170,8 @@ export async function draftDependencies<T extends DraftBody>(
     const { body } = await client.request('GET', draft.path);
     return print(context, (body as T).dependencies, dependenciesTable);
   }
-  if (specs.length === 0) throw new UsageError(`Usage: a0bridge ${draft.syntax('deps', verb, '<pkg>...')}`);
+  if (specs.length === 0)
+    throw new UsageError(`Usage: ${A0BRIDGE} ${draft.syntax('deps', verb, '<pkg>...')}`);
   let body: T;
   if (verb === 'add') {
     const added = specs.map(parseDependency);

@@ -1,5 +1,6 @@
 /**
- * Where `npm start` leaves the local management API's endpoint and token for `a0bridge`: one file per port,
+ * Where `npm start` leaves the local management API's endpoint and token, and the ingest URL and token, for
+ * `a0bridge`: one file per port,
  * `.a0bridge/local-<port>.json` at the repository root, readable by its owner only and removed on stop. One
  * file per port, so that two local stacks (yours, and the one a test starts) never overwrite each other's.
  */
@@ -20,6 +21,10 @@ export interface LocalAccess {
   readonly endpoint: string;
   /** The bearer token the local management API requires. */
   readonly managementToken: string;
+  /** The local ingest URL, `http://127.0.0.1:<port>/`, for `a0bridge auth0 connect`. Absent in older files. */
+  readonly ingestUrl?: string;
+  /** The ingest token of that stack, for `a0bridge auth0 connect`. Absent in older files. */
+  readonly ingestToken?: string;
 }
 
 /** `<repository>/.a0bridge/`, wherever the command is run from (it is gitignored). */
@@ -62,13 +67,24 @@ export async function readLocalAccess(port: number | string, dir = LOCAL_ACCESS_
     parsed = undefined;
   }
   const access = parsed as Partial<LocalAccess> | undefined;
-  if (typeof access?.managementToken !== 'string' || typeof access.endpoint !== 'string') {
-    // Its content is not shown: it holds a token.
+  if (
+    typeof access?.managementToken !== 'string' ||
+    typeof access.endpoint !== 'string' ||
+    !['string', 'undefined'].includes(typeof access.ingestUrl) ||
+    !['string', 'undefined'].includes(typeof access.ingestToken)
+  ) {
+    // Its content is not shown: it holds tokens.
     throw new LocalAccessError(
-      `${file} is not what npm start writes ({endpoint, managementToken}); delete it and restart npm start.`,
+      `${file} is not what npm start writes ({endpoint, managementToken, ingestUrl, ingestToken}); delete it and restart npm start.`,
     );
   }
-  return { file, endpoint: access.endpoint, managementToken: access.managementToken };
+  return {
+    file,
+    endpoint: access.endpoint,
+    managementToken: access.managementToken,
+    ...(access.ingestUrl === undefined ? {} : { ingestUrl: access.ingestUrl }),
+    ...(access.ingestToken === undefined ? {} : { ingestToken: access.ingestToken }),
+  };
 }
 
 /** Removes the file for `port` if it still holds `token`: a later stack on the same port keeps its own. */

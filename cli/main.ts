@@ -1,20 +1,35 @@
 /** `a0bridge`: the command line of Auth0 Event Bridge. */
 import { ACTIONS_AREA } from './actions';
+import { AUTH0_AREA } from './auth0';
 import { ApiError, isLoopback, ManagementClient, UsageError } from './client';
 import { type Area, GLOBAL_OPTIONS_USAGE, parseCommandLine, runCommand } from './common';
 import type { CliIo } from './io';
 import { LocalAccessError, localAccessFile, readLocalAccess } from './local-access';
 import { MODULES_AREA } from './modules';
+import { QUARANTINE_AREA } from './quarantine';
+import { REPLAY_AREA } from './replay';
+import { STATUS_AREA } from './status';
 
 export const USAGE = `Usage: a0bridge <area> <command> [options]
 
 Areas:
   modules   Action Modules: shared code with write-only secrets and pinned npm dependencies
   actions   Actions: code run on Auth0 log events, with pinned modules, secrets, versions and bindings
+  auth0     the tenant's side: create or update the Custom Webhook log stream, and show its health
+  quarantine  the quarantined records: list them (never their contents), post them again (redrive)
+  replay    deliver a window of the archive to the bus again (a0bridge replay --from … --to …)
+  status    the stream's last delivery, record counts, queue depths and alarms, on one screen
 
 Run a0bridge <area> --help for the commands (a0bridge modules --help, a0bridge actions --help).`;
 
-const AREAS: Readonly<Record<string, Area>> = { modules: MODULES_AREA, actions: ACTIONS_AREA };
+const AREAS: Readonly<Record<string, Area>> = {
+  modules: MODULES_AREA,
+  actions: ACTIONS_AREA,
+  auth0: AUTH0_AREA,
+  quarantine: QUARANTINE_AREA,
+  replay: REPLAY_AREA,
+  status: STATUS_AREA,
+};
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:3000';
 
@@ -29,7 +44,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     }
     const commands = Object.hasOwn(AREAS, area) ? AREAS[area] : undefined;
     if (!commands) throw new UsageError(`Unknown area "${area}".\n\n${USAGE}`);
-    const { values, positionals } = parseCommandLine(rest, commands.options);
+    const parsed = parseCommandLine(rest, commands.options);
+    const { values } = parsed;
+    // An area with a '' command runs it when none of its commands is named: `a0bridge status`.
+    const named =
+      parsed.positionals[0] !== undefined && Object.hasOwn(commands.commands, parsed.positionals[0]);
+    const positionals =
+      !named && Object.hasOwn(commands.commands, '') ? ['', ...parsed.positionals] : parsed.positionals;
     if (values.help || positionals.length === 0) {
       io.stdout.write(`${commands.usage}\n\n${GLOBAL_OPTIONS_USAGE}\n`);
       return values.help ? 0 : 2;

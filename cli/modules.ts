@@ -1,6 +1,7 @@
 /** `a0bridge modules …`: the Action Modules journey from a terminal. */
 import { UsageError } from './client';
 import {
+  A0BRIDGE,
   type Area,
   type Context,
   confirmDelete,
@@ -9,6 +10,7 @@ import {
   printJson,
   printPage,
   readCode,
+  shellWord,
   showVersions,
 } from './common';
 import { Collection, type DraftBody, draftDependencies, draftSecrets, showDraft } from './drafts';
@@ -24,7 +26,7 @@ const MODULES = new Collection<ModuleBody, VersionBody>({
   syntax: (group, verb, args) => `modules ${group} ${verb} <module> ${args}`,
 });
 
-export const MODULES_USAGE = `Usage: a0bridge modules <command> [options]
+export const MODULES_USAGE = `Usage: ${A0BRIDGE} modules <command> [options]
 
 Commands:
   list                                   list modules (--page N --per-page N)
@@ -136,7 +138,7 @@ async function update({ client, io, json, values, positionals }: Context): Promi
   io.stdout.write(
     body.all_changes_published
       ? 'It equals the latest version: nothing new to publish.\n'
-      : `Publish it with: a0bridge modules publish ${body.name}\n`,
+      : `Publish it with: ${A0BRIDGE} modules publish ${shellWord(body.name)}\n`,
   );
   return 0;
 }
@@ -212,13 +214,14 @@ async function rollback({ client, io, json, positionals }: Context): Promise<num
 
 async function secrets(context: Context): Promise<number> {
   const [verb, ref, ...names] = context.positionals;
-  if (!verb || !ref) throw new UsageError('Usage: a0bridge modules secrets list|set|rm <module> [NAME...]');
+  if (!verb || !ref)
+    throw new UsageError(`Usage: ${A0BRIDGE} modules secrets list|set|rm <module> [NAME...]`);
   return draftSecrets(context, MODULES.draft(await MODULES.find(context.client, ref)), verb, names);
 }
 
 async function dependencies(context: Context): Promise<number> {
   const [verb, ref, ...specs] = context.positionals;
-  if (!verb || !ref) throw new UsageError('Usage: a0bridge modules deps list|add|rm <module> [pkg...]');
+  if (!verb || !ref) throw new UsageError(`Usage: ${A0BRIDGE} modules deps list|add|rm <module> [pkg...]`);
   return draftDependencies(context, MODULES.draft(await MODULES.find(context.client, ref)), verb, specs);
 }
 
@@ -253,7 +256,10 @@ function describeModule(module: ModuleBody): string {
       ['Used by actions', String(module.actions_using_module_total)],
       ['Created', time(module.created_at)],
       ['Updated', time(module.updated_at)],
-      ['Code', `${module.code.length} characters (a0bridge modules get ${module.name} --show-code)`],
+      [
+        'Code',
+        `${module.code.length} characters (${A0BRIDGE} modules get ${shellWord(module.name)} --show-code)`,
+      ],
     ],
     module,
   );

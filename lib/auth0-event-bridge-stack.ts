@@ -244,6 +244,24 @@ export class Auth0EventBridgeStack extends Stack {
       'Events an action failed on after every retry (or that EventBridge could not deliver to it) sit in the actions dead-letter queue; the executions say why.',
     );
 
+    // The operator's routes on the management API: a0bridge quarantine, replay and status.
+    this.modules.serveOperations({
+      quarantineQueue: this.ingest.quarantineQueue,
+      claimCheckBucket: this.ingest.claimCheckBucket,
+      ingestUrl: this.ingest.functionUrl.url,
+      tokenSecret: this.ingest.tokenSecret,
+      dedupTable: this.ingest.dedupTable,
+      eventBus,
+      archive: this.bus.archive,
+      archiveRetentionDays: archiveDays,
+      busName,
+      routes: this.routes.routes,
+      deadLetterQueues: [...this.routes.deadLetterQueues.values(), this.actions.deadLetterQueue],
+      alarmNamePrefix: this.operations.alarmNamePrefix,
+      alarms: () => this.operations.alarms,
+      metricsNamespace: this.ingest.metricsNamespace,
+    });
+
     this.addOutputs();
   }
 

@@ -1,6 +1,8 @@
-import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { Alarm, CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { AttributeType, Billing, type ITableV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { CfnRule, IEventBus, IRule } from 'aws-cdk-lib/aws-events';
+import { Grant, type IGrantable, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import {
   FunctionUrlAuthType,
   type IFunctionUrl,
@@ -17,11 +19,23 @@ import {
   type IBucket,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { MODULES_TABLE_KEYS } from '../lambdas/modules/adapters/dynamodb-store';
 import { DEFAULT_ARTIFACTS_PREFIX, modulesEnvironment } from '../lambdas/modules/config';
+import {
+  defaultRuleName,
+  encodeRoutes,
+  operationsEnvironment,
+  replayPrefixFor,
+} from '../lambdas/operations/config';
 import { createBridgeFunction } from './bridge-function';
+import type { RouteDefinition } from './routes/route-model';
 import { checkInteger, checkName } from './validation';
+
+/** Where the ingest's quarantine stores records too large for SQS (lambdas/ingest/adapters/sqs-quarantine.ts). */
+export const QUARANTINE_RECORDS_PREFIX = 'quarantine/';
 
 /** Where built module versions are stored in the artifacts bucket (lambdas/modules/config.ts). */
 export const MODULE_ARTIFACTS_PREFIX = DEFAULT_ARTIFACTS_PREFIX;
@@ -50,6 +64,40 @@ export const ESBUILD_WASM_BESIDE_BUNDLE: ICommandHooks = {
 
 function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/** What the management function needs to serve the operator's routes (`ModuleRegistry.serveOperations`). */
+export interface ManagementOperationsProps {
+  /** The ingest's quarantine: listed, and emptied by the redrive once a record is safe. */
+  readonly quarantineQueue: IQueue;
+  /** The bucket the quarantine stores large records in, under `quarantine/`. */
+  readonly claimCheckBucket: IBucket;
+  /** The ingest URL the redrive posts to, as Auth0 does. */
+  readonly ingestUrl: string;
+  /** The secret holding the ingest token (`{"token": …}`). */
+  readonly tokenSecret: ISecret;
+  /** The ingest's dedup table (partition key `log_id`). */
+  readonly dedupTable: ITableV2;
+  readonly eventBus: IEventBus;
+  /** The bus's archive, replayed onto the bus. */
+  readonly archive: { readonly archiveArn: string };
+  /** Days the archive keeps events; 0 keeps them forever. */
+  readonly archiveRetentionDays: number;
+  /** The bus name: replays are named `<busName>-replay-…`. */
+  readonly busName: string;
+  /** Each route's definition and rule: a replay for codes or categories goes to the rules that take them. */
+  readonly routes: ReadonlyArray<{ readonly definition: RouteDefinition; readonly rule: IRule }>;
+  /** The route dead-letter queues and the actions dead-letter queue: their depth is in the status. */
+  readonly deadLetterQueues: readonly IQueue[];
+  /** The stack's alarms are named `<alarmNamePrefix>-<name>`. */
+  readonly alarmNamePrefix: string;
+  /**
+   * The stack's alarms (all of them, those added later too: read at synth), so that `a0bridge status` reads
+   * exactly these, not another stack's of the same prefix.
+   */
+  readonly alarms: () => readonly Alarm[];
+  /** The ingest's EMF namespace. */
+  readonly metricsNamespace: string;
 }
 
 export interface ModuleRegistryProps {
@@ -212,6 +260,121 @@ export class ModuleRegistry extends Construct {
         },
       );
     }
+  }
+
+  /**
+   * Serves the operator's routes (`/api/v2/bridge/…`: quarantine list and redrive, archive replays, status)
+   * from the management function, with what they need and nothing more: the quarantine queue (receive,
+   * hide, delete), the quarantine's records in the claim-check bucket (read, under `quarantine/` only), the
+   * ingest URL and token (read), the dedup table (read one key, delete one key: the redrive forgets that a
+   * refused record was quarantined), replays of this archive under this stack's replay prefix, the depth of
+   * the dead-letter queues, this stack's alarms, and the ingest's metrics.
+   */
+  public serveOperations(props: ManagementOperationsProps): void {
+    const where = `ModuleRegistry ${this.node.path}`;
+    checkInteger(where, 'archiveRetentionDays', props.archiveRetentionDays, 0, 36_500);
+    const fn = this.function;
+    const role = fn.role;
+    if (!role) throw new Error(`${where}: the management function has no role to grant`);
+    const replayPrefix = replayPrefixFor(props.busName);
+    const alarmNamePrefix = `${props.alarmNamePrefix}-`;
+    const routes = encodeRoutes(
+      props.routes.map(({ definition, rule }) => {
+        // The usual name is left out (the function derives it from the bus's name); any other is its token.
+        const usual = defaultRuleName(props.busName, definition.id);
+        const named = usual !== undefined && (rule.node.defaultChild as CfnRule | undefined)?.name === usual;
+        return {
+          id: definition.id,
+          ruleName: named ? '' : rule.ruleName,
+          match: definition.match,
+          ...(definition.enabled === undefined ? {} : { enabled: definition.enabled }),
+        };
+      }),
+    );
+    for (const [name, value] of Object.entries(
+      operationsEnvironment({
+        quarantineQueueUrl: props.quarantineQueue.queueUrl,
+        claimCheckBucket: props.claimCheckBucket.bucketName,
+        ingestUrl: props.ingestUrl,
+        tokenSecretId: props.tokenSecret.secretArn,
+        dedupTableName: props.dedupTable.tableName,
+        busArn: props.eventBus.eventBusArn,
+        archiveArn: props.archive.archiveArn,
+        archiveRetentionDays: String(props.archiveRetentionDays),
+        replayPrefix,
+        ...routes,
+        alarmNamePrefix,
+        alarmNames: Lazy.string({
+          produce: () =>
+            props
+              .alarms()
+              .map((alarm) => (alarm.node.defaultChild as CfnAlarm).alarmName ?? '')
+              .filter((name) => name.startsWith(alarmNamePrefix))
+              .map((name) => name.slice(alarmNamePrefix.length))
+              .join(','),
+        }),
+        metricsNamespace: props.metricsNamespace,
+      }),
+    )) {
+      fn.addEnvironment(name, value);
+    }
+
+    props.quarantineQueue.grantConsumeMessages(fn);
+    props.tokenSecret.grantRead(fn);
+    props.dedupTable.grant(fn, 'dynamodb:GetItem', 'dynamodb:DeleteItem');
+
+    // Statements that name patterns (replays, alarms, quarantined records) or need "*" (GetMetricData), in a
+    // policy of their own so that each is acknowledged here, with its reason; and the status's queue reads.
+    const arn = (service: string, resource: string) =>
+      `arn:${Aws.PARTITION}:${service}:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
+    const replays = arn('events', `replay/${replayPrefix}*`);
+    const alarms = arn('cloudwatch', `alarm:${alarmNamePrefix}*`);
+    const records = props.claimCheckBucket.arnForObjects(`${QUARANTINE_RECORDS_PREFIX}*`);
+    const policy = new Policy(this, 'OperationsPolicy', {
+      statements: [
+        new PolicyStatement({ actions: ['s3:GetObject'], resources: [records] }),
+        new PolicyStatement({
+          actions: ['events:StartReplay'],
+          resources: [props.archive.archiveArn, replays],
+        }),
+        new PolicyStatement({ actions: ['events:DescribeReplay'], resources: [replays] }),
+        new PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarms] }),
+        // The dead-letter queues are found through their alarms, by name: GetQueueUrl, then their depth.
+        ...(props.deadLetterQueues.length > 0
+          ? [
+              new PolicyStatement({
+                actions: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes'],
+                resources: props.deadLetterQueues.map(({ queueArn }) => queueArn),
+              }),
+            ]
+          : []),
+        new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+      ],
+    });
+    policy.attachToRole(role);
+    const bucketId = Stack.of(this).getLogicalId(props.claimCheckBucket.node.defaultChild as CfnBucket);
+    Validations.of(policy).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${QUARANTINE_RECORDS_PREFIX}*]`,
+        reason:
+          'Quarantined records too large for SQS are stored under quarantine/<date>/<request id>-<position>.json, keys unknown in advance; the redrive reads them back (GetObject only, that prefix only).',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:<AWS::Region>:<AWS::AccountId>:replay/${replayPrefix}*]`,
+        reason:
+          "Replays are named when an operator starts one (a0bridge replay), so no ARN exists at deploy time; the grant covers only names under this stack's replay prefix.",
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudwatch:<AWS::Region>:<AWS::AccountId>:alarm:${alarmNamePrefix}*]`,
+        reason:
+          "DescribeAlarms for a0bridge status, on this stack's alarms only (every alarm of lib/operations.ts is named <stack>-<name>).",
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'cloudwatch:GetMetricData supports no resource-level permissions; it reads the ingest metrics for a0bridge status and changes nothing.',
+      },
+    );
   }
 
   /**

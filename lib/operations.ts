@@ -72,7 +72,8 @@ export class Operations extends Construct {
   public readonly dashboard: Dashboard;
   private readonly alarmList: Alarm[] = [];
   private readonly actions: IAlarmAction[];
-  private readonly alarmNamePrefix: string;
+  /** Every alarm is named `<alarmNamePrefix>-<name>`: what `a0bridge status` looks alarms up by. */
+  public readonly alarmNamePrefix: string;
 
   public constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);

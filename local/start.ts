@@ -2,15 +2,16 @@
  * `npm start`: the whole bridge on this machine. Starts moto_server (unless an endpoint is given), creates the
  * bus, table, secret, queues, bucket and route rules on it, serves the real Lambda handlers over HTTP with
  * Function URL semantics, runs deployed actions (a queue, a child process and a poller each: local/actions/),
- * and shows routed events and action runs as they happen. Ctrl-C stops everything it started.
+ * and shows routed events and action runs as they happen. Ctrl-C, SIGTERM (to npm or to node) or npm's exit
+ * stops everything it started.
  */
-import { randomBytes } from 'node:crypto';
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { removeLocalAccess, writeLocalAccess } from '../cli/local-access';
 import { routes } from '../config/routes';
+import type { BridgeOperations } from '../lambdas/operations/operations';
+import type { OperationsLog } from '../lambdas/operations/ports';
 import { formatActionDelivery } from './actions/live-view';
 import { defaultActionsNames } from './actions/provision';
 import { createLocalActionsRuntime } from './actions/runtime';
@@ -18,76 +19,11 @@ import type { FunctionUrlHandler } from './function-url';
 import { followRoutes, formatRoutedEvent } from './live-view';
 import { defaultModulesNames, provisionModulesLocal } from './modules';
 import { EmulatorNotFoundError, emulatorEnvironment, type MotoServer, startMoto } from './moto';
+import { parseStartOptions, StartOptionsError, USAGE } from './options';
 import { clientConfig, defaultLocalNames, provisionLocal } from './provision';
 import { startSerializingProxy } from './serializing-proxy';
 import { createLocalServer, listen } from './server';
-
-const USAGE = `Usage: npm start -- [options]
-
-  --port <n>            HTTP port on 127.0.0.1 (env PORT, default 3000; 0 picks a free one)
-  --token <t>           ingest token Auth0 must send (env INGEST_TOKEN, default: a new random one)
-  --management-token <t>
-                        token the Action Modules API requires (env A0BRIDGE_MANAGEMENT_TOKEN, default: a new
-                        random one); saved in .a0bridge/local-<port>.json for a0bridge
-  --aws-endpoint <url>  use this AWS emulator and start none (env AWS_ENDPOINT_URL)
-  --bus-name <name>     event bus name (env BUS_NAME, default auth0-events)
-  --region <r>          AWS region (env AWS_REGION, default us-east-1)
-  --verbose             show the handlers' own JSON logs (info level)
-  --help                this text`;
-
-interface Options {
-  readonly port: number;
-  readonly token: string;
-  readonly managementToken: string;
-  readonly awsEndpoint?: string;
-  readonly busName: string;
-  readonly region: string;
-  readonly verbose: boolean;
-}
-
-function readOptions(argv: string[]): Options | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string' },
-      token: { type: 'string' },
-      'management-token': { type: 'string' },
-      'aws-endpoint': { type: 'string' },
-      'bus-name': { type: 'string' },
-      region: { type: 'string' },
-      verbose: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) return undefined;
-  const port = Number(values.port ?? process.env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(
-      `--port must be a port number from 0 to 65535, got ${JSON.stringify(values.port ?? process.env.PORT)}`,
-    );
-  }
-  const awsEndpoint = values['aws-endpoint'] ?? process.env.AWS_ENDPOINT_URL;
-  const managementToken =
-    values['management-token'] ??
-    process.env.A0BRIDGE_MANAGEMENT_TOKEN ??
-    randomBytes(24).toString('base64url');
-  if (!/^[\x21-\x7e]+$/.test(managementToken)) {
-    // Not echoed: it is a token.
-    throw new Error(
-      '--management-token (or A0BRIDGE_MANAGEMENT_TOKEN) must be printable ASCII without spaces, and not empty.',
-    );
-  }
-  return {
-    port,
-    token: values.token ?? process.env.INGEST_TOKEN ?? randomBytes(24).toString('base64url'),
-    managementToken,
-    ...(awsEndpoint ? { awsEndpoint } : {}),
-    busName: values['bus-name'] ?? process.env.BUS_NAME ?? 'auth0-events',
-    region: values.region ?? process.env.AWS_REGION ?? 'us-east-1',
-    verbose: values.verbose,
-  };
-}
+import { StopRequestedError, watchForShutdown } from './shutdown';
 
 async function main(): Promise<void> {
   const major = Number(process.versions.node.split('.')[0]);
@@ -97,14 +33,22 @@ async function main(): Promise<void> {
         'On Linux x64, `npm ci` installs it under node_modules/.bin; elsewhere install Node.js 22 or later.',
     );
   }
-  const options = readOptions(process.argv.slice(2));
-  if (!options) {
+  const request = parseStartOptions(process.argv.slice(2), process.env);
+  if (request.help) {
     console.log(USAGE);
     return;
   }
+  const { options } = request;
+  // From here on a signal stops what was started so far, and npm's death too (see local/shutdown.ts).
+  const shutdown = watchForShutdown({ watchParent: process.env.npm_lifecycle_event === 'start' });
   const stack: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const stop of stack.reverse()) await stop().catch(() => undefined);
+  let stopping: Promise<void> | undefined;
+  const stopAll = () => {
+    stopping ??= (async () => {
+      shutdown.stopWatchingParent();
+      for (const stop of stack.reverse()) await stop().catch(() => undefined);
+    })();
+    return stopping;
   };
 
   let moto: MotoServer | undefined;
@@ -115,10 +59,12 @@ async function main(): Promise<void> {
   }
   const endpoint = options.awsEndpoint ?? (moto as MotoServer).endpoint;
   try {
+    shutdown.throwIfRequested();
     const names = defaultLocalNames(options.busName, process.env.EVENT_SOURCE ?? 'auth0.logs');
     const aws = { endpoint, region: options.region };
     const resources = await provisionLocal(aws, names, routes, options.token);
     const modulesEnvironment = await provisionModulesLocal(aws, defaultModulesNames(names.busName));
+    shutdown.throwIfRequested();
     // moto applies concurrent DynamoDB writes without locking; DynamoDB itself is atomic (see local/serializing-proxy.ts).
     const dynamoDbProxy = await startSerializingProxy(endpoint);
     stack.push(() => dynamoDbProxy.close());
@@ -141,20 +87,47 @@ async function main(): Promise<void> {
     });
     // Stopped before the DynamoDB proxy and moto: a run killed on the way out still records its execution.
     stack.push(() => actions.stop());
+    shutdown.throwIfRequested();
+
+    // The operator's routes (a0bridge quarantine, replay, status): an archive of the bus, and the ingest's
+    // answers counted here, since there is no CloudWatch. Imported now, once the clients' environment is set.
+    const local = await import('./operations');
+    const archive = await local.provisionArchiveLocal(aws, names);
+    const activity = new local.IngestActivityCounter();
+    let ingestUrl = '';
+    const operations = (logger: OperationsLog) =>
+      local.createLocalOperations(
+        {
+          archive,
+          busName: names.busName,
+          quarantineQueueUrl: resources.quarantineQueueUrl,
+          claimCheckBucket: names.claimCheckBucket,
+          tokenSecretId: resources.tokenSecretId,
+          dedupTableName: names.dedupTableName,
+          routes,
+          ruleNames: new Map(resources.routeQueues.map(({ routeId, ruleName }) => [routeId, ruleName])),
+          deadLetterQueues: [{ name: 'actions-dlq', url: actions.dlqUrl }],
+        },
+        activity,
+        () => ingestUrl,
+        logger,
+      );
 
     // Imported only now: the handler reads its configuration and creates its clients at load, as in Lambda.
     const { handler } = await import('../lambdas/ingest/handler');
+    const counted = local.countingIngest(handler as unknown as FunctionUrlHandler, activity);
     const ingest: FunctionUrlHandler = async (event, context) => {
-      const result = (await handler(event, context)) as APIGatewayProxyResultV2;
+      const result = (await counted(event, context)) as APIGatewayProxyResultV2;
       if (typeof result === 'object' && result.statusCode)
         console.log(`  ingest ${result.statusCode} ${result.body ?? ''}`);
       return result;
     };
 
     // The management API as Lambda builds it (lambdas/management/wiring.ts), with actions running here.
-    const management = await localManagementHandler(actions, names.busName, names.source);
+    const management = await localManagementHandler(actions, names.busName, names.source, operations);
     const { stopEsbuild } = await import('../lambdas/modules/adapters/esbuild-builder');
     stack.push(async () => stopEsbuild());
+    shutdown.throwIfRequested();
 
     const server = createLocalServer(
       {
@@ -169,7 +142,8 @@ async function main(): Promise<void> {
       throw error;
     });
     stack.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    const accessFile = await saveManagementAccess(port, options.managementToken);
+    ingestUrl = `http://127.0.0.1:${port}/`;
+    const accessFile = await saveManagementAccess(port, options.managementToken, options.token);
     stack.push(() => removeLocalAccess(port, options.managementToken));
 
     const sqs = new SQSClient(clientConfig(aws));
@@ -196,6 +170,7 @@ async function main(): Promise<void> {
         `  Modules API    ${url}api/v2/actions/modules   (${cli} --help)`,
         `  Modules token  ${options.managementToken}   (${accessFile ? `a0bridge reads it from ${accessFile}` : `export A0BRIDGE_TOKEN=${options.managementToken}`})`,
         `  Actions        executions in ${actions.names.executionsTableName}, failed events in ${actions.names.dlqName}`,
+        `  Operations     ${cli.replace(/ modules$/, '')} status | quarantine list | replay --from <t> --to <t>   (archive ${archive.archiveArn.split('/').at(-1)})`,
         '',
         'Send Auth0 log entries, for example:',
         `  curl -s -X POST ${url} -H 'Authorization: Bearer ${options.token}' -H 'Content-Type: application/json' \\`,
@@ -212,28 +187,50 @@ async function main(): Promise<void> {
       liveView.signal,
     );
 
-    // Ctrl-C reaches every process of the terminal's group (npm relays it once more): listen to every signal,
-    // since a second one would otherwise kill the process halfway through stopping, and act on the first.
-    await new Promise<void>((resolve) => {
-      process.on('SIGINT', () => resolve());
-      process.on('SIGTERM', () => resolve());
-    });
-    console.log('\nStopping…');
+    const reason = await shutdown.requested;
+    console.log(`\nStopping (${reason})…`);
+    exitIfStillRunningAfter(10_000);
     await stopAll();
     await following;
   } catch (error) {
+    exitIfStillRunningAfter(10_000);
     await stopAll();
+    if (error instanceof StopRequestedError) {
+      console.log(error.message);
+      return;
+    }
     throw error;
   }
 }
 
 /**
- * Leaves the endpoint and management token where a0bridge finds them. Without the file (a read-only checkout)
- * everything still works: the banner then shows the token to export.
+ * A last resort once stopping has begun: should anything still hold this process open `ms` later (a child
+ * that ignores SIGTERM, a socket left open), exit anyway. Unref'd, so that it never holds the process itself.
  */
-async function saveManagementAccess(port: number, managementToken: string): Promise<string | undefined> {
+function exitIfStillRunningAfter(ms: number): void {
+  setTimeout(() => {
+    console.error(`npm start was still stopping after ${ms / 1000} s; exiting.`);
+    process.exit(process.exitCode ?? 1);
+  }, ms).unref();
+}
+
+/**
+ * Leaves the endpoint and management token, and the ingest URL and token (for `a0bridge auth0 connect`), where
+ * a0bridge finds them. Without the file (a read-only checkout) everything still works: the banner then shows
+ * the token to export.
+ */
+async function saveManagementAccess(
+  port: number,
+  managementToken: string,
+  ingestToken: string,
+): Promise<string | undefined> {
   try {
-    const file = await writeLocalAccess(port, { endpoint: `http://127.0.0.1:${port}`, managementToken });
+    const file = await writeLocalAccess(port, {
+      endpoint: `http://127.0.0.1:${port}`,
+      managementToken,
+      ingestUrl: `http://127.0.0.1:${port}/`,
+      ingestToken,
+    });
     return relative(process.cwd(), file);
   } catch (error) {
     console.warn(
@@ -245,9 +242,11 @@ async function saveManagementAccess(port: number, managementToken: string): Prom
 
 main().catch((error: unknown) => {
   console.error(
-    error instanceof EmulatorNotFoundError ? error.message : `npm start failed: ${(error as Error).message}`,
+    error instanceof EmulatorNotFoundError || error instanceof StartOptionsError
+      ? error.message
+      : `npm start failed: ${(error as Error).message}`,
   );
-  process.exitCode = 1;
+  process.exitCode = error instanceof StartOptionsError ? 2 : 1;
 });
 
 /**
@@ -258,6 +257,7 @@ async function localManagementHandler(
   actions: Awaited<ReturnType<typeof createLocalActionsRuntime>>,
   busName: string,
   eventSource: string,
+  operations: (logger: OperationsLog) => BridgeOperations,
 ): Promise<FunctionUrlHandler> {
   const { Logger } = await import('@aws-lambda-powertools/logger');
   const { Metrics } = await import('@aws-lambda-powertools/metrics');
@@ -266,14 +266,19 @@ async function localManagementHandler(
   const { DEFAULT_ACTION_TIMEOUT_SECONDS } = await import('../lambdas/actions/aws/config');
   const logger = new Logger({ serviceName: 'auth0-event-bridge-modules' });
   const metrics = new Metrics({ namespace: 'Auth0EventBridge', serviceName: 'modules' });
-  const context = createManagementContext(loadModulesConfig(), logger, {
-    deployer: actions.deployer,
-    executions: actions.executions,
-    busName,
-    rulePrefix: actions.rulesPrefix,
-    eventSource,
-    timeoutMs: DEFAULT_ACTION_TIMEOUT_SECONDS * 1000,
-  });
+  const context = createManagementContext(
+    loadModulesConfig(),
+    logger,
+    {
+      deployer: actions.deployer,
+      executions: actions.executions,
+      busName,
+      rulePrefix: actions.rulesPrefix,
+      eventSource,
+      timeoutMs: DEFAULT_ACTION_TIMEOUT_SECONDS * 1000,
+    },
+    operations(logger),
+  );
   const resumed = await context.actions?.redeployLive();
   if (resumed) console.log(`Started ${resumed} deployed action(s) again.`);
   return createManagementHandler(context, logger, metrics) as unknown as FunctionUrlHandler;

@@ -24,6 +24,8 @@ import { SecretsManagerModuleSecrets } from '../modules/adapters/secrets-manager
 import type { ModulesConfig } from '../modules/config';
 import { MODULE_ROUTES } from '../modules/http';
 import { ModuleRegistry } from '../modules/registry';
+import { OPERATIONS_ROUTES } from '../operations/http';
+import type { BridgeOperations } from '../operations/operations';
 import { dynamoDb } from '../shared/clients/dynamodb';
 import { eventBridge } from '../shared/clients/eventbridge';
 import { s3 } from '../shared/clients/s3';
@@ -45,12 +47,13 @@ export interface ActionsWiring {
   readonly timeoutMs: number;
 }
 
-const ROUTES = [...MODULE_ROUTES, ...ACTION_ROUTES];
+const ROUTES = [...MODULE_ROUTES, ...ACTION_ROUTES, ...OPERATIONS_ROUTES];
 
 export function createManagementContext(
   config: ModulesConfig,
   logger: Logger,
   actions?: ActionsWiring,
+  operations?: BridgeOperations,
 ): ManagementContext {
   const npm = pacoteOptions({ timeoutMs: config.npmTimeoutMs });
   const builder = new EsbuildModuleBuilder(
@@ -78,7 +81,7 @@ export function createManagementContext(
     },
     lifecycle,
   );
-  if (!actions) return { modules };
+  if (!actions) return { modules, ...(operations ? { operations } : {}) };
   const registry = new ActionRegistry(
     {
       store: new DynamoDbActionStore(dynamoDb, { tableName: config.tableName }),
@@ -107,10 +110,13 @@ export function createManagementContext(
       limits: { timeoutMs: actions.timeoutMs },
     },
   );
-  return { modules, actions: registry };
+  return { modules, actions: registry, ...(operations ? { operations } : {}) };
 }
 
-/** Lambda Function URL (payload format 2.0) handler for the management API: modules, and actions when wired. */
+/**
+ * Lambda Function URL (payload format 2.0) handler for the management API: modules, and actions and the
+ * operator's routes when wired.
+ */
 export function createManagementHandler(context: ManagementContext, logger: Logger, metrics: Metrics) {
   return (
     middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()

@@ -1,7 +1,9 @@
 /**
  * Lambda Function URL (payload format 2.0, AWS_IAM auth) entry point for Auth0's Management API paths this
  * stack serves: `/api/v2/actions/modules…`, and, when the stack runs actions (the ACTIONS_* variables of
- * lambdas/actions/aws/config.ts are set), `/api/v2/actions/actions…`, triggers, bindings and executions.
+ * lambdas/actions/aws/config.ts are set), `/api/v2/actions/actions…`, triggers, bindings and executions; and,
+ * when the OPERATIONS_* variables of lambdas/operations/config.ts are set, the operator's `/api/v2/bridge/…`
+ * (quarantine, replay, status).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -9,6 +11,8 @@ import { DynamoDbExecutions } from '../actions/adapters/dynamodb-executions';
 import { ACTIONS_ENVIRONMENT, loadActionsConfig } from '../actions/aws/config';
 import { LambdaActionDeployer, s3HostSource } from '../actions/aws/lambda-deployer';
 import { type ActionsWiring, createManagementContext, createManagementHandler } from '../management/wiring';
+import { hasOperationsEnvironment, loadOperationsConfig } from '../operations/config';
+import { createBridgeOperations } from '../operations/wiring';
 import { dynamoDb } from '../shared/clients/dynamodb';
 import { iam } from '../shared/clients/iam';
 import { lambda } from '../shared/clients/lambda';
@@ -49,8 +53,12 @@ function actionsWiring(): ActionsWiring | undefined {
   };
 }
 
+const operations = hasOperationsEnvironment()
+  ? createBridgeOperations(loadOperationsConfig(), logger)
+  : undefined;
+
 export const handler = createManagementHandler(
-  createManagementContext(config, logger, actionsWiring()),
+  createManagementContext(config, logger, actionsWiring(), operations),
   logger,
   metrics,
 );

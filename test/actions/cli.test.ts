@@ -94,12 +94,12 @@ describe('a0bridge actions', () => {
     const { actions } = stack.ports();
     const id = [...actions.deployer.live.keys()][0] as string;
     expect(created).toMatchObject({ code: 0, stdout: expect.stringContaining(`Created action ${ACTION} (`) });
-    expect(created.stdout).toContain(`Next: a0bridge actions code ${ACTION} action.js`);
+    expect(created.stdout).toContain(`Next: npm run a0bridge -- actions code ${ACTION} action.js`);
     expect(pinned.stdout).toMatch(/^logger\s+v1\s/m);
-    expect(saved.stdout).toContain(`Next: a0bridge actions deploy ${ACTION}`);
+    expect(saved.stdout).toContain(`Next: npm run a0bridge -- actions deploy ${ACTION}`);
     expect(deployed.stdout).toMatch(new RegExp(`Deployed ${ACTION} version 1 \\(.+\\) in \\d+ ms\\.`));
     expect(deployed.stdout).toContain('It runs with logger v1.');
-    expect(deployed.stdout).toContain(`Next: a0bridge actions bind ${ACTION}`);
+    expect(deployed.stdout).toContain(`Next: npm run a0bridge -- actions bind ${ACTION}`);
     expect(bound.stdout).toContain(`Bound ${ACTION} to auth0-log for log codes fp (binding 1 of 1).`);
     expect(actions.rules.desired).toHaveLength(1);
     expect(actions.rules.desired[0]?.eventPattern).toMatchObject({ detail: { data: { type: ['fp'] } } });
@@ -203,7 +203,7 @@ describe('a0bridge actions', () => {
     expect(fromStdin).toMatchObject({ code: 0, stdout: expect.stringContaining('Set secret WEBHOOK_TOKEN') });
     expect(prompted.prompts).toEqual(['Value for PROMPTED (not shown): ']);
     expect(onArgv).toMatchObject({ code: 2, stderr: expect.stringContaining('never from the command line') });
-    expect(removed.stdout).toContain(`Next: a0bridge actions deploy ${ACTION}`);
+    expect(removed.stdout).toContain(`Next: npm run a0bridge -- actions deploy ${ACTION}`);
     expect(names.map((secret: { name: string }) => secret.name)).toEqual(['WEBHOOK_TOKEN']);
     // Set by name alone in the later PATCHes, WEBHOOK_TOKEN kept the value read from stdin.
     expect(await actions.secrets.readSet(id, live?.secretsSetId as string)).toEqual({
@@ -346,19 +346,21 @@ describe('a0bridge actions', () => {
       code: 1,
       stderr: expect.stringContaining('Error 400 (action_not_deployed): '),
     });
-    expect(undeployed.stderr).toContain(`\nNext: a0bridge actions deploy ${ACTION}\n`);
+    expect(undeployed.stderr).toContain(`\nNext: npm run a0bridge -- actions deploy ${ACTION}\n`);
     expect(unchanged).toMatchObject({
       code: 1,
       stderr: expect.stringContaining('Error 409 (no_changes_to_publish): '),
     });
-    expect(unchanged.stderr).toContain(`a0bridge actions rollback ${ACTION} <version>`);
+    expect(unchanged.stderr).toContain(`npm run a0bridge -- actions rollback ${ACTION} <version>`);
     expect(tooMany).toMatchObject({
       code: 1,
       stderr: expect.stringContaining('Error 400 (too_many_modules): '),
     });
     expect(tooMany.stderr).toContain('limit: 1 modules per action');
     expect(bound).toMatchObject({ code: 1, stderr: expect.stringContaining('Error 412 (action_bound): ') });
-    expect(bound.stderr).toContain(`Next: a0bridge actions unbind ${ACTION}, or a0bridge actions delete`);
+    expect(bound.stderr).toContain(
+      `Next: npm run a0bridge -- actions unbind ${ACTION}, or npm run a0bridge -- actions delete`,
+    );
     expect(unasked).toMatchObject({ code: 2, stderr: expect.stringContaining('needs --yes') });
     expect(unknown).toMatchObject({ code: 2, stderr: expect.stringContaining('No action is named') });
     expect(forced).toMatchObject({ code: 0, stdout: expect.stringContaining(`Deleted action ${ACTION}`) });

@@ -188,12 +188,21 @@ describe('ActionRunner in the stack', () => {
         .flatMap((s) => [s.Action].flat())
         .every((a) => /^dynamodb:(Get|Query|Scan|Batch(Get)|Describe|ConditionCheck)/.test(a)),
     ).toBe(true);
-    expect(statements.filter((s) => JSON.stringify(s.Resource).includes(ids.queue))).toEqual([
+    expect(statements.filter((s) => JSON.stringify(s.Resource).includes(ids.queue))).toContainEqual(
       expect.objectContaining({ Action: 'sqs:GetQueueAttributes', Resource: `<${ids.queue}.Arn>` }),
-    ]);
-    // AND no lambda:, iam: or events: action on anything else
+    );
+    // (a0bridge status also finds the DLQ by name and reads its depth: still reads only)
+    expect(
+      statements
+        .filter((s) => JSON.stringify(s.Resource).includes(ids.queue))
+        .flatMap((s) => [s.Action].flat())
+        .every((a) => a === 'sqs:GetQueueAttributes' || a === 'sqs:GetQueueUrl'),
+    ).toBe(true);
+    // AND no lambda:, iam: or events: action on anything else (the archive replays of a0bridge replay aside:
+    // test/cdk/management-operations.test.ts)
     for (const statement of statements) {
       const actions = [statement.Action].flat();
+      if (actions.every((a) => /^events:(StartReplay|DescribeReplay)$/.test(a))) continue;
       if (actions.some((a) => /^(lambda|iam|events):/.test(a))) {
         expect([
           functions,

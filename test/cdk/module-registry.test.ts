@@ -82,12 +82,13 @@ describe('ModuleRegistry in the stack', () => {
     });
   });
 
-  it("may touch only module and action secrets under the stack's prefix, and never the ingest token", () => {
+  it("writes only module and action secrets under the stack's prefix, and only reads the ingest token", () => {
     const secretStatements = statements().filter((s) =>
       actionsOf(s).some((a) => a.startsWith('secretsmanager:')),
     );
-    expect(secretStatements).toHaveLength(1);
-    expect(actionsOf(secretStatements[0] ?? {}).sort()).toEqual([
+    const writes = secretStatements.filter((s) => actionsOf(s).includes('secretsmanager:PutSecretValue'));
+    expect(writes).toHaveLength(1);
+    expect(actionsOf(writes[0] ?? {}).sort()).toEqual([
       'secretsmanager:CreateSecret',
       'secretsmanager:DeleteSecret',
       'secretsmanager:GetSecretValue',
@@ -108,8 +109,15 @@ describe('ModuleRegistry in the stack', () => {
         ],
       ],
     });
-    expect(secretStatements[0]?.Resource).toEqual([pattern('actions'), pattern('modules')]);
-    expect(JSON.stringify(statements())).not.toContain(ids.tokenSecret);
+    expect(writes[0]?.Resource).toEqual([pattern('actions'), pattern('modules')]);
+    // The quarantine redrive posts to the ingest URL with the ingest token: it may read it, nothing more.
+    const token = secretStatements.filter((s) => JSON.stringify(s.Resource).includes(ids.tokenSecret));
+    expect(token).toHaveLength(1);
+    expect(actionsOf(token[0] ?? {}).sort()).toEqual([
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    expect(token[0]?.Resource).toEqual({ Ref: ids.tokenSecret });
   });
 
   it('reads and writes its own table and writes builds under the artifacts prefix only', () => {
@@ -120,9 +128,11 @@ describe('ModuleRegistry in the stack', () => {
     expect(s3.map((s) => s.Resource)).toEqual([
       { 'Fn::Join': ['', [{ 'Fn::GetAtt': [ids.bucket, 'Arn'] }, '/modules/artifacts/*']] },
     ]);
-    // events:ListRules (for the action binding rules) takes no resource; nothing else is on "*".
+    // events:ListRules (for the action binding rules) and cloudwatch:GetMetricData (for a0bridge status) take
+    // no resource; nothing else is on "*".
     for (const statement of statements()) {
-      if (statement.Resource === '*') expect(statement.Action).toEqual('events:ListRules');
+      if (statement.Resource === '*')
+        expect(['events:ListRules', 'cloudwatch:GetMetricData']).toContain(statement.Action);
     }
   });
 

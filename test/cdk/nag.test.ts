@@ -159,6 +159,11 @@ describe('cdk-nag AwsSolutions', () => {
         'Modules/FunctionRole/DefaultPolicy AwsSolutions-IAM5[Resource::<bucket>/modules/artifacts/*]',
         'Modules/FunctionRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:auth0-events/actions/*]',
         'Modules/FunctionRole/DefaultPolicy AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:auth0-events/modules/*]',
+        // The operator's routes on the management function (a0bridge quarantine, replay, status).
+        'Modules/OperationsPolicy AwsSolutions-IAM5[Resource::*]',
+        'Modules/OperationsPolicy AwsSolutions-IAM5[Resource::<bucket>/quarantine/*]',
+        `Modules/OperationsPolicy ${arn('cloudwatch', 'alarm:NagAcks-*')}`,
+        `Modules/OperationsPolicy ${arn('events', 'replay/auth0-events-replay-*')}`,
         // Routes whose targets include no created queue: their DLQ is no queue's redrive target.
         ...['a', 'b', 'f', 'l', 't'].map((route) => `Routes/${route}/DeadLetterQueue AwsSolutions-SQS3`),
       ].sort(),

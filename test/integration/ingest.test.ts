@@ -129,6 +129,14 @@ describe('ingest against moto, through the Function URL mapping', () => {
       position: 1,
       record: bad,
     });
+    // Logged as a WARN line with the reason, and without the record itself.
+    const warning = ingest.logged.find((line) => line.includes('it-bad-1'));
+    expect(JSON.parse(warning ?? '{}')).toMatchObject({
+      level: 'WARN',
+      message: 'Quarantined records',
+      records: [{ reason: 'missing_type', logId: 'it-bad-1', position: 1 }],
+    });
+    expect(ingest.logged.join('')).not.toContain('no type here');
   });
 
   it('accepts gzip-compressed JSON lines, which the Function URL hands over base64-encoded', async () => {

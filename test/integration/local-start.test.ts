@@ -46,7 +46,12 @@ describe('npm start', () => {
     expect(managementToken).not.toBe('local-start-token');
     expect(file.endsWith(shownFile ?? '')).toBe(true);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ endpoint: origin, managementToken });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
+      endpoint: origin,
+      managementToken,
+      ingestUrl: `${origin}/`,
+      ingestToken: 'local-start-token',
+    });
     expect(anonymous.status).toBe(401);
     expect(modules.status).toBe(200);
     expect(await modules.json()).toMatchObject({ modules: [] });

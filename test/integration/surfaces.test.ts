@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ACTION_TRIGGERS, actionDetailType } from '../../lambdas/shared/surfaces';
 import { clientConfig, createQueue, queueArnOf } from '../../local/provision';
 import { sampleActionEvent } from '../support/action-events';
@@ -223,12 +223,22 @@ describe('the forwarder Action in examples/', () => {
   it('never throws: not when the bridge is down, not when the secrets are missing', async () => {
     const event = sampleActionEvent('post-user-registration', { id: 'surf-down' });
     const down = { EVENT_BRIDGE_URL: 'http://127.0.0.1:9', EVENT_BRIDGE_TOKEN: 'x' };
-    await expect(
-      forwarder.onExecutePostUserRegistration?.({ ...event, secrets: down }),
-    ).resolves.toBeUndefined();
-    await expect(
-      forwarder.onExecutePostUserRegistration?.({ ...event, secrets: {} }),
-    ).resolves.toBeUndefined();
+    // What the Action logs goes to the Action's logs in Auth0; here it is checked, not printed.
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      await expect(
+        forwarder.onExecutePostUserRegistration?.({ ...event, secrets: down }),
+      ).resolves.toBeUndefined();
+      await expect(
+        forwarder.onExecutePostUserRegistration?.({ ...event, secrets: {} }),
+      ).resolves.toBeUndefined();
+      expect(log.mock.calls).toEqual([
+        ['Event Bridge: the post-user-registration event was not forwarded (TypeError).'],
+        ['Event Bridge: set the EVENT_BRIDGE_URL and EVENT_BRIDGE_TOKEN secrets; nothing was sent.'],
+      ]);
+    } finally {
+      log.mockRestore();
+    }
     for (const handler of [
       'onExecutePostChallenge',
       'onExecuteSendPhoneMessage',

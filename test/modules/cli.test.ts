@@ -65,7 +65,7 @@ describe('a0bridge modules, against the local stack', () => {
     expect(created).toMatchObject({ code: 0, stdout: expect.stringContaining('Created module logger') });
     expect(url.code).toBe(0);
     expect(key.code).toBe(0);
-    expect(saved.stdout).toContain('Publish it with: a0bridge modules publish logger');
+    expect(saved.stdout).toContain('Publish it with: npm run a0bridge -- modules publish logger');
     expect(published.stdout).toMatch(/Published logger version 1 \(.+\) in \d+ ms\./);
     expect(history.stdout).toMatch(/^v1\s+\S+\s+.+API_KEY, SERVICE_URL\s+-$/m);
     expect(listed.stdout).toMatch(/^logger\s+\S+\s+v1\s+yes\s+2\s+0\s+0\s/m);

@@ -1,6 +1,7 @@
 /**
  * The real ingest handler on moto, behind the local Function URL mapping, with everything it writes to
- * stdout captured (to prove what is never logged). For the integration tests of the ingest path.
+ * stdout and stderr captured (to prove what is never logged, and to keep its log lines out of the test
+ * output). For the integration tests of the ingest path.
  */
 import type { Server } from 'node:http';
 import { routes } from '../../config/routes';
@@ -19,7 +20,7 @@ export interface IngestOnMoto {
   readonly resources: LocalResources;
   readonly url: string;
   readonly token: string;
-  /** Every chunk the handler wrote to stdout. */
+  /** Every chunk the handler wrote to stdout or stderr (Powertools writes WARN and ERROR lines to stderr). */
   readonly logged: string[];
   close(): Promise<void>;
 }
@@ -43,11 +44,14 @@ export async function startIngestOnMoto(
     ...environment,
   });
   const logged: string[] = [];
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    logged.push(String(chunk));
+  const capture = ((chunk: string | Uint8Array) => {
+    logged.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     return true;
   }) as typeof process.stdout.write;
+  const writeStdout = process.stdout.write;
+  const writeStderr = process.stderr.write;
+  process.stdout.write = capture;
+  process.stderr.write = capture;
   const { handler } = await import('../../lambdas/ingest/handler');
   const server: Server = createLocalServer({ ingest: handler as never });
   const url = `http://127.0.0.1:${await listen(server, 0)}/`;
@@ -59,7 +63,8 @@ export async function startIngestOnMoto(
     token,
     logged,
     close: async () => {
-      process.stdout.write = write;
+      process.stdout.write = writeStdout;
+      process.stderr.write = writeStderr;
       await new Promise((resolve) => server.close(resolve));
     },
   };

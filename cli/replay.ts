@@ -2,6 +2,7 @@
  * `a0bridge replay --from … --to …`: delivers a window of the archive to the bus again, and follows the
  * replay until it ends (or the wait runs out). `a0bridge replay status <name>` looks at one again later.
  */
+import type { ReplayView } from '../lambdas/operations/replay';
 import { UsageError } from './client';
 import { type Area, type Context, need, printJson, type Values } from './common';
 import { keyValues, table, time } from './format';
@@ -58,18 +59,7 @@ interface Started {
   readonly notes: string[];
 }
 
-interface View {
-  readonly name: string;
-  readonly state: string;
-  readonly state_reason?: string;
-  readonly from?: string;
-  readonly to?: string;
-  readonly last_replayed?: string;
-  readonly started_at?: string;
-  readonly ended_at?: string;
-  readonly progress: number;
-  readonly done: boolean;
-}
+type View = ReplayView;
 
 async function start(context: Context): Promise<number> {
   const { client, io, values, json } = context;

@@ -209,7 +209,13 @@ function lambdaEnvironment(endpoint: string, nodeOptions: string): Record<string
   };
 }
 
-function runNode(args: string[], env: Record<string, string>): Promise<string> {
+/** Runs `node <args>` in a fresh process and resolves with its stdout; rejects with its output otherwise. */
+export function runNode(
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  what = 'cold-start child',
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -220,12 +226,12 @@ function runNode(args: string[], env: Record<string, string>): Promise<string> {
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
     });
-    const timer = setTimeout(() => child.kill(), 30_000);
+    const timer = setTimeout(() => child.kill(), timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(stdout);
-      else reject(new Error(`cold-start child exited with ${code}:\n${stderr || stdout}`));
+      else reject(new Error(`${what} exited with ${code}:\n${stderr || stdout}`));
     });
   });
 }

@@ -12,13 +12,13 @@
  * reported beside it: it also holds garbage not collected yet, so it depends on when V8 collects. See
  * bench/growth-child.ts.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { DEFAULT_MAX_BODY_BYTES } from '../lambdas/ingest/config';
 import { bridgeEsbuildOptions } from '../lib/bridge-function';
+import { runNode } from './cold-start';
 import { realisticBody } from './records';
 import { atMost, type BenchPart, type Figure } from './report';
 
@@ -107,28 +107,18 @@ function figures(sizes: readonly Size[]): Figure[] {
   ];
 }
 
-function runChild(bundle: string, args: string[], flags: string[] = []): Promise<Record<string, number>> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...flags, bundle, ...args], {
-      env: { PATH: process.env.PATH ?? '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill(), 180_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code !== 0) return reject(new Error(`growth child ${args[0]} exited with ${code}:\n${stderr}`));
-      resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number>);
-    });
-  });
+async function runChild(
+  bundle: string,
+  args: string[],
+  flags: string[] = [],
+): Promise<Record<string, number>> {
+  const stdout = await runNode(
+    [...flags, bundle, ...args],
+    { PATH: process.env.PATH ?? '' },
+    180_000,
+    `growth child ${args[0]}`,
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number>;
 }
 
 const round = (value: number) => Math.round(value * 100) / 100;

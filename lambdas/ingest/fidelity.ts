@@ -79,7 +79,7 @@ function validSequenceLength(bytes: Buffer, i: number): number {
  * A number token that may not survive a trip through a double: 16 or more digits, or a 3-digit exponent.
  * Matches inside strings too, which only costs a slower, exact parse of that body.
  */
-const SUSPICIOUS_NUMBER = /[:[,]\s*-?\d(?:[\d.]{15}|[\d.]*[eE][+-]?\d{3})/;
+const SUSPICIOUS_NUMBER = /[:[,][ \t\n\r]*-?\d(?:[\d.]{15}|[\d.]*[eE][+-]?\d{3})/;
 
 /**
  * `JSON.parse`, except that a number a double cannot hold exactly keeps its original text (`JSON.rawJSON`),
@@ -228,7 +228,10 @@ function inspect(value: unknown, depth: number): Found | undefined {
   // for…in rather than Object.keys: parsed JSON objects have no inherited enumerable keys, and no array is made.
   for (const key in value) {
     if (!key.isWellFormed()) return { kind: 'invalid_field_name', keys: [] };
-    const found = inspect((value as Record<string, unknown>)[key], depth + 1);
+    const child = (value as Record<string, unknown>)[key];
+    // Most values are strings: checked here, without a call of their own.
+    if (typeof child === 'string' && child.isWellFormed()) continue;
+    const found = inspect(child, depth + 1);
     if (found) {
       found.keys.push(key);
       return found;

@@ -7,6 +7,7 @@ import {
   type ClaimCheckPointer,
   claimCheckKey,
   type Deliverable,
+  type EventOptions,
   entrySize,
   sha256Hex,
   toEventEntry,
@@ -169,10 +170,22 @@ async function deliver(
 
   reportSchemaWarnings(claimed, stats, ports);
 
+  // Built in one synchronous pass: only the rare event too large for a request waits on the claim-check store.
+  const options = { busName: settings.busName, source: settings.source };
   const publishable: Publishable[] = [];
-  await mapWithConcurrency(claimed, settings.concurrency, async (item) => {
+  const oversized: Deliverable[] = [];
+  for (const item of claimed) {
+    const entry = toEventEntry(item, options);
+    const size = entrySize(entry);
+    if (size > settings.maxPutEventsBytes) oversized.push(item);
+    else {
+      publishable.push({ key: item.key, entry, size });
+      item.written?.(entry.Detail);
+    }
+  }
+  await mapWithConcurrency(oversized, settings.concurrency, async (item) => {
     try {
-      publishable.push(await toPublishable(item, now, ports, settings, stats));
+      publishable.push(await claimChecked(item, now, ports, options, settings, stats));
     } catch (error) {
       failures.push({ key: item.key, reason: `claim-check store failed: ${describeError(error)}` });
     }
@@ -201,13 +214,15 @@ async function deliver(
   await sendToQuarantine(quarantine, rejectedIds, leaseId, ports, stats, failures);
   await rememberPublished(report.accepted, leaseId, ports, stats);
 
-  const claimedIds = new Set(claimed.map(({ key }) => key));
-  const failedClaims = failures.map(({ key }) => key).filter((key) => claimedIds.has(key));
-  await ports.dedup
-    .release(failedClaims, leaseId)
-    .catch((error: unknown) =>
-      logger.warn('Could not release dedup leases', { error: describeError(error) }),
-    );
+  if (failures.length > 0) {
+    const claimedIds = new Set(claimed.map(({ key }) => key));
+    const failedClaims = failures.map(({ key }) => key).filter((key) => claimedIds.has(key));
+    await ports.dedup
+      .release(failedClaims, leaseId)
+      .catch((error: unknown) =>
+        logger.warn('Could not release dedup leases', { error: describeError(error) }),
+      );
+  }
 
   stats.failed = failures.length;
   const counts = {
@@ -229,19 +244,15 @@ async function deliver(
   });
 }
 
-async function toPublishable(
+/** An event too large for any PutEvents request: stored whole, and published as a pointer that routes the same way. */
+async function claimChecked(
   item: Deliverable,
   now: Date,
   ports: IngestPorts,
+  options: EventOptions,
   settings: IngestSettings,
   stats: IngestStats,
 ): Promise<Publishable> {
-  const options = { busName: settings.busName, source: settings.source };
-  const event = toEventEntry(item, options);
-  const size = entrySize(event);
-  if (size <= settings.maxPutEventsBytes) return { key: item.key, entry: event, size };
-
-  // Too large for any PutEvents request: store it whole and publish a pointer that routes the same way.
   const body = JSON.stringify(item.detail);
   const stored = await ports.claimChecks.put(claimCheckKey(item.key, now), body);
   const pointer: ClaimCheckPointer = {

@@ -46,6 +46,9 @@ type Attempt =
   | { ok: true }
   | { ok: false; retryable: boolean; requestFailed: boolean; errorCode: string; errorMessage: string };
 
+/** What a batch's sending says of each entry, in the batch's order; the one success is shared. */
+const ACCEPTED: Attempt = Object.freeze({ ok: true });
+
 /**
  * Publishes entries in as few requests as the count and size limits allow (EventBridge keeps no order between
  * entries, so they are packed by size, not sent in order). Entries that fail with a retryable
@@ -60,7 +63,8 @@ export async function publishAll(
   const rejected: EntryError[] = [];
   const failed: EntryError[] = [];
   let retries = 0;
-  let pending: Array<{ item: Publishable; last?: EntryError }> = items.map((item) => ({ item }));
+  let pending: readonly Publishable[] = items;
+  let lastErrors = new Map<string, EntryError>();
 
   for (let attempt = 1; pending.length > 0 && attempt <= options.maxAttempts; attempt++) {
     if (attempt > 1) {
@@ -69,61 +73,69 @@ export async function publishAll(
         backoffDelayMs(attempt - 1, options.baseDelayMs, options.maxDelayMs, options.random),
       );
     }
-    const batches = packBatches(
-      pending.map(({ item }) => item),
-      options.limits,
-    );
+    const batches = packBatches(pending, options.limits);
     const outcomes = await mapWithConcurrency(batches, options.concurrency, (batch) =>
       sendBatch(batch, sink),
     );
-    const next: typeof pending = [];
-    for (const [item, outcome] of outcomes.flat()) {
-      if (outcome.ok) accepted.push(item.key);
-      else {
+    const next: Publishable[] = [];
+    const nextErrors = new Map<string, EntryError>();
+    batches.forEach((batch, b) => {
+      const attempts = outcomes[b] as Attempt[];
+      batch.forEach((item, index) => {
+        const outcome = attempts[index] as Attempt;
+        if (outcome.ok) {
+          accepted.push(item.key);
+          return;
+        }
         const error = { key: item.key, errorCode: outcome.errorCode, errorMessage: outcome.errorMessage };
-        if (outcome.retryable) next.push({ item, last: error });
-        else if (outcome.requestFailed) failed.push(error);
+        if (outcome.retryable) {
+          next.push(item);
+          nextErrors.set(item.key, error);
+        } else if (outcome.requestFailed) failed.push(error);
         else rejected.push(error);
-      }
-    }
+      });
+    });
     pending = next;
+    lastErrors = nextErrors;
   }
-  for (const { item, last } of pending) {
-    failed.push(last ?? { key: item.key, errorCode: 'NotAttempted', errorMessage: 'No attempt was made' });
+  for (const item of pending) {
+    failed.push(
+      lastErrors.get(item.key) ?? {
+        key: item.key,
+        errorCode: 'NotAttempted',
+        errorMessage: 'No attempt was made',
+      },
+    );
   }
   return { accepted, rejected, failed, retries };
 }
 
 /**
- * Sends one batch. When EventBridge refuses the request as a whole for its content (a ValidationException),
+ * Sends one batch, and says what became of each entry, in order. When EventBridge refuses the request as a whole for its content (a ValidationException),
  * nothing of it was published: the batch is split in halves and each sent again, down to the one entry at
  * fault, which is rejected (and quarantined) on its own while its neighbours go through.
  */
-async function sendBatch(
-  batch: readonly Publishable[],
-  sink: EventSink,
-): Promise<Array<[Publishable, Attempt]>> {
+async function sendBatch(batch: readonly Publishable[], sink: EventSink): Promise<Attempt[]> {
   try {
     const results = await sink.putEvents(batch.map((item) => item.entry));
-    return batch.map((item, index): [Publishable, Attempt] => {
+    return batch.map((_, index): Attempt => {
       const result = results[index];
       if (result === undefined) {
-        return [
-          item,
-          failure(true, false, 'MissingResult', 'PutEvents returned fewer results than entries sent'),
-        ];
+        return failure(true, false, 'MissingResult', 'PutEvents returned fewer results than entries sent');
       }
-      if (result.ok) return [item, { ok: true }];
-      return [
-        item,
-        failure(RETRYABLE_ENTRY_ERRORS.has(result.errorCode), false, result.errorCode, result.errorMessage),
-      ];
+      if (result.ok) return ACCEPTED;
+      return failure(
+        RETRYABLE_ENTRY_ERRORS.has(result.errorCode),
+        false,
+        result.errorCode,
+        result.errorMessage,
+      );
     });
   } catch (error) {
     const code = errorName(error);
     const message = (error as Error)?.message ?? '';
     if (isContentRefusal(error)) {
-      if (batch.length === 1) return [[batch[0] as Publishable, failure(false, false, code, message)]];
+      if (batch.length === 1) return [failure(false, false, code, message)];
       const half = Math.ceil(batch.length / 2);
       const [first, second] = await Promise.all([
         sendBatch(batch.slice(0, half), sink),
@@ -132,7 +144,7 @@ async function sendBatch(
       return [...first, ...second];
     }
     const attempt = failure(isRetryableRequestError(error), true, code, message);
-    return batch.map((item): [Publishable, Attempt] => [item, attempt]);
+    return batch.map(() => attempt);
   }
 }
 

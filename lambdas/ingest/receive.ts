@@ -25,6 +25,8 @@ export function readBody(request: IngestRequest, maxBytes: number): string {
   if (!request.isBase64Encoded && (encoding === 'identity' || encoding === '') && body.isWellFormed()) {
     // Already text, and what its UTF-8 bytes decode back to: only its size needs checking. (Such bytes never
     // start like gzip: 0x8b cannot follow 0x1f in UTF-8.)
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: only a body near the limit needs counting.
+    if (body.length * 3 <= maxBytes) return body;
     const bytes = Buffer.byteLength(body, 'utf8');
     if (bytes > maxBytes) tooLarge(bytes, maxBytes);
     return body;

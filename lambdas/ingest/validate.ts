@@ -1,3 +1,4 @@
+import { parseDate } from './event';
 import { inspectRecord } from './fidelity';
 import { validateLogRecord } from './log-record/validator.generated';
 import { UnparsedText } from './parse';
@@ -104,7 +105,7 @@ export function validateElement(element: unknown, position: number): Validation 
     };
   }
 
-  const dateMs = typeof data.date === 'string' ? Date.parse(data.date) : Number.NaN;
+  const dateMs = typeof data.date === 'string' ? parseDate(data.date) : Number.NaN;
   const schema = schemaWarnings(data, dateMs);
   const idsDiffer =
     wrapped &&

@@ -1,13 +1,16 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   claimCheckKey,
   DETAIL_TYPE,
   entrySize,
   logDeliverable,
+  parseDate,
   toDetail,
   toEventEntry,
   toPointerDetail,
 } from '../../../lambdas/ingest/event';
+import { parseJsonFaithfully } from '../../../lambdas/ingest/fidelity';
 import { validateElement } from '../../../lambdas/ingest/validate';
 
 const options = { busName: 'auth0-events', source: 'auth0.logs' };
@@ -100,5 +103,67 @@ describe('claimCheckKey', () => {
     expect(claimCheckKey('a/b c', new Date('2026-11-22T10:00:00Z'))).toBe(
       'claim-check/2026/11/22/a%2Fb%20c.json',
     );
+  });
+});
+
+describe('parseDate', () => {
+  const pad = (value: number, width: number) => String(value).padStart(width, '0');
+
+  it('reads the form Auth0 writes exactly as Date.parse does, edge dates included', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 9999 }),
+        fc.integer({ min: 0, max: 13 }),
+        fc.integer({ min: 0, max: 32 }),
+        fc.integer({ min: 0, max: 25 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 999 }),
+        (year, month, day, hour, minute, second, ms) => {
+          const text = `${pad(year, 4)}-${pad(month, 2)}-${pad(day, 2)}T${pad(hour, 2)}:${pad(minute, 2)}:${pad(second, 2)}.${pad(ms, 3)}Z`;
+          expect(Object.is(parseDate(text), Date.parse(text))).toBe(true);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('falls back to Date.parse for every other text', () => {
+    for (const text of [
+      '2026-12-03T10:00:00Z',
+      '2026-12-03T10:00:00.000+01:00',
+      '2026-12-03 10:00:00.000Z',
+      '2026-1a-03T10:00:00.000Z',
+      '0099-12-03T10:00:00.000Z',
+      '2026-02-29T10:00:00.000Z',
+      '2026-12-31T23:59:59.999Z',
+      'not a date at all, 24 ch',
+      '',
+    ]) {
+      expect(Object.is(parseDate(text), Date.parse(text))).toBe(true);
+    }
+    fc.assert(
+      fc.property(fc.string({ minLength: 24, maxLength: 24 }), (text) => {
+        expect(Object.is(parseDate(text), Date.parse(text))).toBe(true);
+      }),
+    );
+  });
+});
+
+describe('a log deliverable once its detail is written', () => {
+  it('lets go of the parsed record and reads it back from the JSON, numbers exact', () => {
+    const text =
+      '{"log_id":"90020261203","data":{"type":"s","date":"2026-12-03T10:00:00.000Z","n":1234567890123456789,"x":0.10000000000000000001,"user":{"id":"u1"}}}';
+    const element = parseJsonFaithfully(text);
+    const deliverable = logDeliverable(entryOf(element));
+    const entry = toEventEntry(deliverable, options);
+    deliverable.written?.(entry.Detail);
+
+    expect(Object.values(deliverable)).not.toContain((element as { data: unknown }).data);
+    expect(JSON.stringify(deliverable.record)).toBe(text);
+    expect(toEventEntry(deliverable, options).Detail).toBe(entry.Detail);
+    expect(deliverable.pointerDetails({ bucket: 'b', key: 'k', bytes: 1, sha256: 'h' })[1]).toMatchObject({
+      data: { type: 's', date: '2026-12-03T10:00:00.000Z' },
+    });
   });
 });

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mapWithConcurrency, sleep as realSleep } from '../shared/concurrency';
 import { describeError, HttpError } from '../shared/errors';
-import { receiveActionEvent } from './action-events/receive';
 import { isAuthorized } from './authorize';
 import {
   type ClaimCheckPointer,
@@ -87,7 +86,7 @@ export async function ingest(
   try {
     await refuseUnlessAcceptable(request, ports);
     const receive = receiverFor(request.path ?? '/');
-    const received = receive(readBody(request, settings.maxBodyBytes), request.headers);
+    const received = await receive(readBody(request, settings.maxBodyBytes), request.headers);
     stats.format = received.format;
     stats.received = received.count;
     return { response: await deliver(received, ports, settings, stats), stats };
@@ -100,7 +99,7 @@ export async function ingest(
   }
 }
 
-type Receiver = (text: string, headers: IngestRequest['headers']) => Received;
+type Receiver = (text: string, headers: IngestRequest['headers']) => Received | Promise<Received>;
 
 /** The parser for a path: the path table above. Any other path is a 404 that lists the paths. */
 function receiverFor(path: string): Receiver {
@@ -108,13 +107,24 @@ function receiverFor(path: string): Receiver {
   if (path === '/events' || path === '/events/') return receiveEventStream;
   const action = /^\/actions\/([^/]*)\/?$/.exec(path);
   if (action) {
-    const trigger = decodeURIComponent(action[1] ?? '');
-    return (text, headers) => receiveActionEvent(trigger, text, headers);
+    const trigger = decodePathSegment(action[1] ?? '');
+    // Loaded on the first Actions event: its validators are not evaluated at a cold start that serves logs.
+    return async (text, headers) =>
+      (await import('./action-events/receive')).receiveActionEvent(trigger, text, headers);
   }
   throw new HttpError(
     404,
     `Nothing is served at ${JSON.stringify(path.slice(0, 100))}. POST Auth0 log stream batches to /, Auth0 Actions events to /actions/<trigger>, and Auth0 Event Streams CloudEvents to /events.`,
   );
+}
+
+/** A path segment as text; one that is not valid percent-encoding is taken as written (and found unknown). */
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 async function refuseUnlessAcceptable(request: IngestRequest, ports: IngestPorts): Promise<void> {

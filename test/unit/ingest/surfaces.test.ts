@@ -53,6 +53,8 @@ describe('the path table', () => {
     const other = await ingest(request('/ingest', []), ports, settings);
     expect(other.response.statusCode).toBe(404);
     expect(JSON.parse(other.response.body).message).toContain('/actions/<trigger>');
+    const malformed = await ingest(request('/actions/%E0%A4%A', {}), ports, settings);
+    expect(malformed.response.statusCode).toBe(404);
     const stranger = await ingest(request('/ingest', [], 'wrong'), ports, settings);
     expect(stranger.response.statusCode).toBe(401);
     expect(ports.sink.accepted).toEqual([]);

@@ -11,8 +11,7 @@
  * Memory, measured first, in a request of its own after warm-up calls on a small body:
  * - live: what is still reachable after a full GC, taken at the first call of each port (the records are parsed
  *   and validated by the claim; every event is built by the first PutEvents, when the most is held) and at
- *   about 40 PutEvents after, minus the heap before the request; the in-memory dedup fake's own table (what
- *   DynamoDB holds in Lambda) is measured after the request and reported apart;
+ *   about 40 PutEvents after, minus the heap before the request (the bench's ports keep nothing: bench/cpu.ts);
  * - resident: the growth of the process's peak resident set (getrusage's ru_maxrss, a high-water mark kept by
  *   the kernel, so no moment is missed), which also holds what the GC has not collected yet.
  */
@@ -88,15 +87,11 @@ async function memory(bodyFile: string, records: number): Promise<Record<string,
       },
     }),
   });
-  let ports: IngestPorts | undefined = sampling(benchPorts());
+  const ports = sampling(benchPorts());
   const before = live();
   const rssBefore = process.memoryUsage().rss;
   await run(body, records, ports);
   const peakRss = process.resourceUsage().maxRSS * 1024;
-  // The dedup fake's table: reachable while its ports are, gone with them.
-  const withFakes = live();
-  ports = undefined;
-  const fakeState = Math.max(0, withFakes - live());
 
   // For scale: the heap that JSON.parse alone needs to hold the same records.
   const beforeParse = live();
@@ -106,8 +101,7 @@ async function memory(bodyFile: string, records: number): Promise<Record<string,
   return {
     records,
     bodyBytes: Buffer.byteLength(body, 'utf8'),
-    liveGrowth: Math.max(0, peakLive - before - fakeState),
-    fakeState,
+    liveGrowth: Math.max(0, peakLive - before),
     rssGrowth: Math.max(0, peakRss - rssBefore),
     parseGrowth,
   };

@@ -1,5 +1,5 @@
 /**
- * Goal 6, growth: the core (every port an in-memory fake) on one request of 10, 100, 1,000 and 10,000 realistic
+ * Goal 6, growth: the core (every port an in-memory stub, bench/cpu.ts) on one request of 10, 100, 1,000 and 10,000 realistic
  * records (bench/records.ts; 10,000 of them are just under the 5 MiB body limit), measured by
  * bench/growth-child.ts, bundled as the functions are. Reports the time per record at each size (one process,
  * the sizes taking turns), and the peak memory one request needed over the body's size (a fresh process per
@@ -7,8 +7,7 @@
  * at most 3× the body.
  *
  * Peak memory is what the request keeps reachable at its fullest (after a full GC, at the port calls where the
- * most is held), over what the process held before it; the body, read in before, is not counted, nor the
- * in-memory dedup fake's table (DynamoDB's, in Lambda). The growth of the peak resident set (ru_maxrss) is
+ * most is held), over what the process held before it; the body, read in before, is not counted. The growth of the peak resident set (ru_maxrss) is
  * reported beside it: it also holds garbage not collected yet, so it depends on when V8 collects. See
  * bench/growth-child.ts.
  */
@@ -30,7 +29,6 @@ interface Size {
   readonly bodyBytes: number;
   readonly usPerRecord: number;
   readonly liveGrowth: number;
-  readonly fakeState: number;
   readonly rssGrowth: number;
   readonly parseGrowth: number;
 }
@@ -86,7 +84,6 @@ function figures(sizes: readonly Size[]): Figure[] {
     details[`usPerRecord${n}`] = round(perRecordUs(size));
     details[`peakLiveBytes${n}`] = size.liveGrowth;
     details[`peakLiveOverBody${n}`] = round(size.liveGrowth / size.bodyBytes);
-    details[`dedupFakeBytes${n}`] = size.fakeState;
     details[`peakRssGrowthBytes${n}`] = size.rssGrowth;
     details[`peakRssGrowthOverBody${n}`] = round(size.rssGrowth / size.bodyBytes);
     details[`jsonParseOverBody${n}`] = round(size.parseGrowth / size.bodyBytes);
@@ -100,7 +97,7 @@ function figures(sizes: readonly Size[]): Figure[] {
     },
     {
       goal: '6. Growth: peak memory over body, 10,000 records',
-      measured: `peak live memory over the body at ${memory.join(', ')}; at 10,000: ${mib(largest.liveGrowth)} MiB for a ${mib(largest.bodyBytes)} MiB body (peak RSS +${mib(largest.rssGrowth)} MiB; JSON.parse alone ${mib(largest.parseGrowth)} MiB; the dedup fake's table ${mib(largest.fakeState)} MiB, not counted)`,
+      measured: `peak live memory over the body at ${memory.join(', ')}; at 10,000: ${mib(largest.liveGrowth)} MiB for a ${mib(largest.bodyBytes)} MiB body (peak RSS +${mib(largest.rssGrowth)} MiB; JSON.parse alone ${mib(largest.parseGrowth)} MiB)`,
       ...atMost(largest.liveGrowth / largest.bodyBytes, 3),
       details,
     },

@@ -26,6 +26,11 @@ import { S3ClaimCheckStore } from '../lambdas/ingest/adapters/s3-claim-check';
 import { SqsQuarantine } from '../lambdas/ingest/adapters/sqs-quarantine';
 import { type IngestSettings, ingest } from '../lambdas/ingest/ingest';
 import type { IngestPorts } from '../lambdas/ingest/ports';
+import {
+  DEDUP_MIN_READ_CAPACITY,
+  DEFAULT_DEDUP_MIN_WRITE_CAPACITY,
+  DEFAULT_DEDUP_TARGET_UTILIZATION,
+} from '../lib/dedup-capacity';
 import { startMoto } from '../local/moto';
 import { clientConfig, defaultLocalNames, provisionLocal } from '../local/provision';
 import { startSerializingProxy } from '../local/serializing-proxy';
@@ -59,8 +64,16 @@ export const SQS_PER_MILLION_REQUESTS = 0.4;
 export const S3_PER_THOUSAND_PUTS = 0.005;
 export const S3_STORAGE_GB_MONTH = 0.023;
 
-/** Provisioned capacity with auto scaling at its default target: 70 % of what is paid for is used. */
-export const PROVISIONED_UTILISATION = 0.7;
+/**
+ * The provisioned row is the stack deployed with `-c dedupBilling=provisioned` and the other settings at their
+ * defaults (lib/dedup-capacity.ts): auto scaling keeps reads and writes at 70 % of what is paid for, between a
+ * minimum of 5 write units (1 read unit) and a maximum. Above the minimum, the bill follows the traffic at
+ * that utilisation; below it, the minimum is paid for (see breakEvenRecordsPerSecond). Target tracking reacts
+ * in minutes, so a spiky stream averages below its target and costs somewhat more than this row.
+ */
+export const PROVISIONED_UTILISATION = DEFAULT_DEDUP_TARGET_UTILIZATION / 100;
+export const PROVISIONED_MIN_WCU = DEFAULT_DEDUP_MIN_WRITE_CAPACITY;
+export const PROVISIONED_MIN_RCU = DEDUP_MIN_READ_CAPACITY;
 /** The ingest function as lib/ingest.ts deploys it (memorySize 512, arm64). */
 export const LAMBDA_MEMORY_GB = 0.5;
 /**
@@ -353,6 +366,10 @@ export interface CostResult {
   readonly onDemand: number;
   readonly provisioned: number;
   readonly floor: number;
+  /** The sustained records/s above which provisioned DynamoDB costs less than on-demand. */
+  readonly breakEvenRecordsPerSecond: number;
+  /** What provisioned DynamoDB costs a month at its minimum capacity, whatever the traffic. */
+  readonly provisionedMinimumPerMonth: number;
 }
 
 /** Runs the stream through the ingest core with its real adapters on moto, counting what AWS would bill. */
@@ -483,6 +500,8 @@ export function price(
   const dynamoDbProvisioned =
     perRecord(usage.writeUnits) * (DYNAMODB_WCU_HOUR / 3600 / PROVISIONED_UTILISATION) +
     perRecord(usage.readUnits) * (DYNAMODB_RCU_HOUR / 3600 / PROVISIONED_UTILISATION);
+  const provisionedMinimumPerHour =
+    PROVISIONED_MIN_WCU * DYNAMODB_WCU_HOUR + PROVISIONED_MIN_RCU * DYNAMODB_RCU_HOUR;
   const shared = Object.values(common).reduce((sum, dollars) => sum + dollars, 0);
   const floor = EVENTBRIDGE_PER_MILLION_EVENTS;
   return {
@@ -502,7 +521,52 @@ export function price(
     onDemand: shared + dynamoDbOnDemand,
     provisioned: shared + dynamoDbProvisioned,
     floor,
+    breakEvenRecordsPerSecond: breakEvenRecordsPerSecond(
+      usage.writeUnits / records,
+      usage.readUnits / records,
+    ),
+    provisionedMinimumPerMonth: provisionedMinimumPerHour * 24 * DAYS_PER_MONTH,
   };
+}
+
+/**
+ * The sustained rate, in records/s, at which provisioned DynamoDB (auto scaling at PROVISIONED_UTILISATION,
+ * never below PROVISIONED_MIN_WCU and PROVISIONED_MIN_RCU) costs what on-demand does; above it, provisioned is
+ * cheaper. Per hour at `rate` records/s, on-demand is linear in the rate, and provisioned is
+ * max(minimum, rate × units per record / utilisation) for writes and for reads: linear between the two points
+ * where the rate fills a minimum. On-demand grows faster than provisioned's steepest part, so there is one
+ * crossing; it is found in the piece that contains it.
+ */
+export function breakEvenRecordsPerSecond(writeUnitsPerRecord: number, readUnitsPerRecord: number): number {
+  const onDemandPerRecordPerSecondHour =
+    3600 *
+    ((writeUnitsPerRecord * DYNAMODB_ON_DEMAND_PER_MILLION_WRU +
+      readUnitsPerRecord * DYNAMODB_ON_DEMAND_PER_MILLION_RRU) /
+      1e6);
+  const parts = [
+    { min: PROVISIONED_MIN_WCU, perRecord: writeUnitsPerRecord, hourly: DYNAMODB_WCU_HOUR },
+    { min: PROVISIONED_MIN_RCU, perRecord: readUnitsPerRecord, hourly: DYNAMODB_RCU_HOUR },
+  ];
+  // The rate at which each part outgrows its minimum.
+  const bends = parts
+    .map(({ min, perRecord }) => (perRecord > 0 ? (min * PROVISIONED_UTILISATION) / perRecord : Infinity))
+    .sort((a, b) => a - b);
+  let from = 0;
+  for (const to of [...bends, Infinity]) {
+    // Within [from, to), each part is either at its minimum or scaling with the rate.
+    const probe = Number.isFinite(to) ? (from + to) / 2 : from + 1;
+    let fixed = 0;
+    let slope = 0;
+    for (const { min, perRecord, hourly } of parts) {
+      if (probe * perRecord > min * PROVISIONED_UTILISATION)
+        slope += (perRecord / PROVISIONED_UTILISATION) * hourly;
+      else fixed += min * hourly;
+    }
+    const rate = fixed / (onDemandPerRecordPerSecondHour - slope);
+    if (rate >= from && rate < to) return rate;
+    from = to;
+  }
+  return Infinity;
 }
 
 export function costFigures(result: CostResult): Figure[] {
@@ -517,6 +581,10 @@ export function costFigures(result: CostResult): Figure[] {
     ...Object.fromEntries(Object.entries(result.usage)),
     ...Object.fromEntries(Object.entries(m).map(([name, value]) => [`perMillion.${name}`, value])),
     coreCpuMsPerDelivery: result.coreCpuMsPerDelivery,
+    provisionedMinWriteCapacity: PROVISIONED_MIN_WCU,
+    provisionedMinReadCapacity: PROVISIONED_MIN_RCU,
+    provisionedMinimumPerMonth: result.provisionedMinimumPerMonth,
+    breakEvenRecordsPerSecond: result.breakEvenRecordsPerSecond,
   };
   return [
     {
@@ -527,7 +595,7 @@ export function costFigures(result: CostResult): Figure[] {
     },
     {
       goal: `5. AWS cost per million records / PutEvents floor (DynamoDB provisioned, auto scaling at ${PROVISIONED_UTILISATION * 100} %)`,
-      measured: `$${result.provisioned.toFixed(3)} per million vs $${result.floor.toFixed(2)}: DynamoDB ${dollars(m.dynamoDbProvisioned)} (${units}), ${lines}`,
+      measured: `$${result.provisioned.toFixed(3)} per million vs $${result.floor.toFixed(2)}: DynamoDB ${dollars(m.dynamoDbProvisioned)} (${units}), ${lines}. At least ${PROVISIONED_MIN_WCU} WCU + ${PROVISIONED_MIN_RCU} RCU ($${result.provisionedMinimumPerMonth.toFixed(2)} a month): cheaper than on-demand above ${result.breakEvenRecordsPerSecond.toFixed(2)} records/s sustained (${((result.breakEvenRecordsPerSecond * 86_400 * DAYS_PER_MONTH) / 1e6).toFixed(1)} M a month)`,
       ...atMost(result.provisioned / result.floor, 1.6),
       details,
     },

@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { routes as configuredRoutes } from '../config/routes';
 import { ActionRunner } from './action-runner';
 import { Auth0EventBus, DEFAULT_ARCHIVE_RETENTION_DAYS } from './bus';
+import type { DedupCapacityProps } from './dedup-capacity';
 import { DEFAULT_CLAIM_CHECK_RETENTION_DAYS, Ingest } from './ingest';
 import { ModuleRegistry } from './module-registry';
 import { Operations } from './operations';
@@ -13,7 +14,8 @@ import type { RouteDefinition } from './routes/route-model';
 import { LogEventSchema } from './schema';
 import { checkInteger, InvalidPropsError } from './validation';
 
-export interface Auth0EventBridgeStackProps extends StackProps {
+/** `DedupCapacityProps`: the dedup table's billing, on-demand (the default) or provisioned with auto scaling. */
+export interface Auth0EventBridgeStackProps extends StackProps, DedupCapacityProps {
   /**
    * The custom event bus name.
    * @default 'auth0-events'
@@ -174,6 +176,10 @@ export class Auth0EventBridgeStack extends Stack {
       reservedConcurrency: props.reservedConcurrency,
       memorySize: props.ingestMemorySize,
       dedupTtlDays: props.dedupTtlDays,
+      dedupBilling: props.dedupBilling,
+      dedupMinWriteCapacity: props.dedupMinWriteCapacity,
+      dedupMaxWriteCapacity: props.dedupMaxWriteCapacity,
+      dedupTargetUtilization: props.dedupTargetUtilization,
       maxBodyBytes: props.maxBodyBytes,
       putEventsMaxBytes: props.putEventsMaxBytes,
       quarantineRetentionDays: props.queueRetentionDays,

@@ -3,6 +3,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { editDistance } from '../lambdas/shared/suggest';
 import type { Auth0EventBridgeStackProps } from './auth0-event-bridge-stack';
+import type { DedupBillingMode } from './dedup-capacity';
 import { InvalidPropsError } from './validation';
 
 export const DEFAULT_STACK_NAME = 'Auth0EventBridge';
@@ -21,6 +22,13 @@ export const CONTEXT_KEYS = {
   },
   ingestMemorySize: { kind: 'integer', help: 'ingest function memory in MB (default 512)' },
   dedupTtlDays: { kind: 'integer', help: 'days a log_id is remembered (default 7)' },
+  dedupBilling: { kind: 'string', help: 'dedup table billing: on-demand (default) or provisioned' },
+  dedupMinWriteCapacity: { kind: 'integer', help: 'provisioned dedup table: minimum WCU (default 5)' },
+  dedupMaxWriteCapacity: { kind: 'integer', help: 'provisioned dedup table: maximum WCU (default 1000)' },
+  dedupTargetUtilization: {
+    kind: 'integer',
+    help: 'provisioned dedup table: auto scaling target in percent, 20-90 (default 70)',
+  },
   maxBodyBytes: { kind: 'integer', help: 'largest accepted body in bytes (default 5 MiB)' },
   putEventsMaxBytes: { kind: 'integer', help: 'PutEvents request size limit in bytes (default 262144)' },
   claimCheckRetentionDays: {
@@ -84,6 +92,10 @@ export function settingsFromContext(node: Node): AppSettings {
       reservedConcurrency: integer('reservedConcurrency'),
       ingestMemorySize: integer('ingestMemorySize'),
       dedupTtlDays: integer('dedupTtlDays'),
+      dedupBilling: string('dedupBilling') as DedupBillingMode | undefined,
+      dedupMinWriteCapacity: integer('dedupMinWriteCapacity'),
+      dedupMaxWriteCapacity: integer('dedupMaxWriteCapacity'),
+      dedupTargetUtilization: integer('dedupTargetUtilization'),
       maxBodyBytes: integer('maxBodyBytes'),
       putEventsMaxBytes: integer('putEventsMaxBytes'),
       claimCheckRetentionDays: integer('claimCheckRetentionDays'),

@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { AttributeType, Billing, type ITableV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, type ITableV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { FunctionUrlAuthType, type IFunction, type IFunctionUrl, InvokeMode } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -21,6 +21,7 @@ import {
   DEFAULT_SOURCE,
 } from '../lambdas/ingest/config';
 import { createBridgeFunction } from './bridge-function';
+import { type DedupCapacityProps, dedupTableBilling } from './dedup-capacity';
 import { checkInteger, InvalidPropsError } from './validation';
 
 export const DEFAULT_METRICS_NAMESPACE = 'Auth0EventBridge';
@@ -40,7 +41,7 @@ const INGEST_TIMEOUT_SECONDS = 30;
  */
 export const INGEST_SOURCE_MAP_STACK_TRACES = false;
 
-export interface IngestProps {
+export interface IngestProps extends DedupCapacityProps {
   /** The bus the function publishes to (PutEvents is granted on this bus only). */
   readonly eventBus: IEventBus;
   /**
@@ -120,7 +121,9 @@ export class Ingest extends Construct {
 
   public constructor(scope: Construct, id: string, props: IngestProps) {
     super(scope, id);
-    validate(`Ingest ${this.node.path}`, props);
+    const where = `Ingest ${this.node.path}`;
+    validate(where, props);
+    const dedupBilling = dedupTableBilling(where, props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
 
@@ -145,7 +148,7 @@ export class Ingest extends Construct {
 
     const dedupTable = new TableV2(this, 'DedupTable', {
       partitionKey: { name: 'log_id', type: AttributeType.STRING },
-      billing: Billing.onDemand(),
+      billing: dedupBilling,
       timeToLiveAttribute: 'expires_at',
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy,

@@ -164,9 +164,10 @@ export type FidelityProblem =
  * Walks a parsed record: its depth, its strings (keys included) and its numbers. Field paths are named; values
  * never are. The walk recurses, but never deeper than MAX_RECORD_DEPTH: a deeper object is the problem, found
  * before anything below it is visited. It goes depth first in the record's order and reports the first problem.
+ * `stringsWellFormed`: the record was parsed from text that `stringsAreWellFormed`, so its strings need no check.
  */
-export function inspectRecord(record: unknown): FidelityProblem | undefined {
-  const found = inspect(record, 0);
+export function inspectRecord(record: unknown, stringsWellFormed = false): FidelityProblem | undefined {
+  const found = inspect(record, 0, stringsWellFormed);
   if (found === undefined) return undefined;
   const at = where(found.keys);
   switch (found.kind) {
@@ -199,9 +200,18 @@ interface Found {
   readonly keys: Array<string | number>;
 }
 
-function inspect(value: unknown, depth: number): Found | undefined {
+/**
+ * Whether every string parsed from `text`, field names included, is well-formed Unicode, known without looking
+ * at each: so when the text is, and holds no `\u` escape (the only way JSON can spell a lone surrogate). One
+ * search of the text, cheaper than a check of each string of each record.
+ */
+export function stringsAreWellFormed(text: string): boolean {
+  return text.isWellFormed() && !text.includes('\\u');
+}
+
+function inspect(value: unknown, depth: number, stringsWellFormed: boolean): Found | undefined {
   if (typeof value === 'string') {
-    return value.isWellFormed() ? undefined : { kind: 'invalid_unicode', keys: [] };
+    return stringsWellFormed || value.isWellFormed() ? undefined : { kind: 'invalid_unicode', keys: [] };
   }
   if (typeof value === 'number') {
     // JSON.stringify writes integers below 1e21 in full: past 64 bits EventBridge refuses them.
@@ -217,7 +227,7 @@ function inspect(value: unknown, depth: number): Found | undefined {
   if (depth >= MAX_RECORD_DEPTH) return { kind: 'too_deep', keys: [] };
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
-      const found = inspect(value[index], depth + 1);
+      const found = inspect(value[index], depth + 1, stringsWellFormed);
       if (found) {
         found.keys.push(index);
         return found;
@@ -227,11 +237,11 @@ function inspect(value: unknown, depth: number): Found | undefined {
   }
   // for…in rather than Object.keys: parsed JSON objects have no inherited enumerable keys, and no array is made.
   for (const key in value) {
-    if (!key.isWellFormed()) return { kind: 'invalid_field_name', keys: [] };
+    if (!stringsWellFormed && !key.isWellFormed()) return { kind: 'invalid_field_name', keys: [] };
     const child = (value as Record<string, unknown>)[key];
     // Most values are strings: checked here, without a call of their own.
-    if (typeof child === 'string' && child.isWellFormed()) continue;
-    const found = inspect(child, depth + 1);
+    if (typeof child === 'string' && (stringsWellFormed || child.isWellFormed())) continue;
+    const found = inspect(child, depth + 1, stringsWellFormed);
     if (found) {
       found.keys.push(key);
       return found;

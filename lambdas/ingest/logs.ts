@@ -1,4 +1,5 @@
 import { type Deliverable, logDeliverable } from './event';
+import { stringsAreWellFormed } from './fidelity';
 import { parseBody, UnparsedText } from './parse';
 import type { QuarantinedRecord } from './ports';
 import type { Received } from './received';
@@ -10,11 +11,12 @@ import { validateElement } from './validate';
  */
 export function receiveLogs(text: string): Received {
   const { format, elements } = parseBody(text);
+  const wellFormed = stringsAreWellFormed(text);
   const deliverables: Deliverable[] = [];
   const quarantine: QuarantinedRecord[] = [];
   for (let position = 0; position < elements.length; position++) {
     const element = elements[position];
-    const result = validateElement(element, position);
+    const result = validateElement(element, position, wellFormed);
     if (result.ok) {
       deliverables.push(logDeliverable(result.entry));
       continue;

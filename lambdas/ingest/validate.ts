@@ -36,9 +36,10 @@ export const MAX_LOG_ID_BYTES = 1024;
 /**
  * Decides whether one element of a body can be published. Elements are `{"log_id", "data": {…}}` entries
  * (Custom Webhook) or bare records carrying their own `log_id` or `_id` (the `{"logs": […]}` envelope).
- * A record is unusable only when it is not an object, has no type, or has no id.
+ * A record is unusable only when it is not an object, has no type, or has no id. `stringsWellFormed`: the
+ * element was parsed from text that `stringsAreWellFormed` (lambdas/ingest/fidelity.ts).
  */
-export function validateElement(element: unknown, position: number): Validation {
+export function validateElement(element: unknown, position: number, stringsWellFormed = false): Validation {
   if (element instanceof UnparsedText) return { ok: false, reason: element.reason, message: element.message };
   if (!isPlainObject(element)) {
     return {
@@ -87,7 +88,7 @@ export function validateElement(element: unknown, position: number): Validation 
       };
     }
   }
-  const problem = inspectRecord(element);
+  const problem = inspectRecord(element, stringsWellFormed);
   if (problem) {
     return {
       ok: false,

@@ -6,7 +6,9 @@ import {
   MAX_RECORD_DEPTH,
   parseJsonFaithfully,
   stringifySafely,
+  stringsAreWellFormed,
 } from '../../../lambdas/ingest/fidelity';
+import { receiveLogs } from '../../../lambdas/ingest/logs';
 
 const nested = (depth: number): unknown => {
   let value: unknown = 'leaf';
@@ -124,5 +126,26 @@ describe('event time and claim-check keys', () => {
     expect(Buffer.byteLength(long)).toBeLessThanOrEqual(1024);
     expect(long).toMatch(/^claim-check\/2026\/11\/22\/sha256-[0-9a-f]{64}\.json$/);
     expect(claimCheckKey('日'.repeat(301), now)).not.toBe(long);
+  });
+});
+
+describe('stringsAreWellFormed', () => {
+  it('vouches for the strings of text that is well-formed and spells no \\u escape', () => {
+    expect(stringsAreWellFormed('[{"log_id":"a","data":{"type":"s","é":"ok"}}]')).toBe(true);
+    expect(stringsAreWellFormed('[{"log_id":"a","data":{"type":"s","x":"\\ud800"}}]')).toBe(false);
+    expect(stringsAreWellFormed('[{"log_id":"a","data":{"type":"s","x":"\\u00e9"}}]')).toBe(false);
+    expect(stringsAreWellFormed('[{"log_id":"a","data":{"type":"s","x":"\ud800"}}]')).toBe(false);
+  });
+
+  it('leaves every lone surrogate a JSON text can carry to be found, in values and in field names', () => {
+    for (const text of [
+      '[{"log_id":"a","data":{"type":"s","x":"\\ud800"}}]',
+      '[{"log_id":"a","data":{"type":"s","\\udc80":"x"}}]',
+      '[{"log_id":"a","data":{"type":"s","x":"\udfff"}}]',
+    ]) {
+      const { deliverables, quarantine } = receiveLogs(text);
+      expect(deliverables).toEqual([]);
+      expect(quarantine[0]?.reason).toBe('invalid_unicode');
+    }
   });
 });

@@ -235,7 +235,8 @@ export function eventTime(date: unknown): Date | undefined {
 /**
  * `Date.parse`, read straight from the characters for the one form Auth0 writes (`2026-12-03T10:00:00.000Z`,
  * UTC with milliseconds): a log record's date is read once per record, and the general parser costs several
- * times more. Any other text, or a day past the 28th, goes to `Date.parse`; the result is the same either way.
+ * times more. Any other text goes to `Date.parse`, and the result is the same either way (a day past the end
+ * of its month rolls over, as `Date.parse` does).
  */
 export function parseDate(text: string): number {
   if (
@@ -262,7 +263,7 @@ export function parseDate(text: string): number {
     month < 1 ||
     month > 12 ||
     day < 1 ||
-    day > 28 ||
+    day > 31 ||
     hour < 0 ||
     hour > 23 ||
     minute < 0 ||
@@ -273,7 +274,22 @@ export function parseDate(text: string): number {
   ) {
     return Date.parse(text);
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  return (
+    daysFromCivil(year, month, day) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms
+  );
+}
+
+/**
+ * Days from 1970-01-01 to a date of the proleptic Gregorian calendar, for years from 0 on (Howard Hinnant,
+ * "chrono-Compatible Low-Level Date Algorithms", days_from_civil): what `Date.UTC` counts, in integer steps.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
 
 const [DASH, UPPER_T, COLON, DOT, UPPER_Z] = [45, 84, 58, 46, 90];

@@ -128,7 +128,7 @@ describe('parseDate', () => {
     );
   });
 
-  it('falls back to Date.parse for every other text', () => {
+  it('agrees with Date.parse on month ends, leap days and every other text', () => {
     for (const text of [
       '2026-12-03T10:00:00Z',
       '2026-12-03T10:00:00.000+01:00',
@@ -136,6 +136,11 @@ describe('parseDate', () => {
       '2026-1a-03T10:00:00.000Z',
       '0099-12-03T10:00:00.000Z',
       '2026-02-29T10:00:00.000Z',
+      '2026-02-30T10:00:00.000Z',
+      '2026-04-31T10:00:00.000Z',
+      '2024-02-29T10:00:00.000Z',
+      '2100-02-29T10:00:00.000Z',
+      '1000-01-01T00:00:00.000Z',
       '2026-12-31T23:59:59.999Z',
       'not a date at all, 24 ch',
       '',

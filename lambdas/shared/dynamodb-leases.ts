@@ -65,6 +65,20 @@ export type ClaimResult<Final extends string> = 'claimed' | 'in-flight' | Final 
 
 /** PartiQL statements per BatchExecuteStatement, DynamoDB's limit. */
 const STATEMENTS_PER_BATCH = 25;
+
+/**
+ * What DynamoDB answers when a table is over its capacity (provisioned, or an on-demand table's own limits), for
+ * a statement (`ProvisionedThroughputExceeded`, `ThrottlingError`, `RequestLimitExceeded`) or a whole request
+ * (`…Exception`). Such an id is not read and taken one by one, which would only add reads and writes to a
+ * table that is already refusing them: its claim fails at once, so the delivery is answered 503 and sent again.
+ */
+const THROTTLED = /^(ProvisionedThroughputExceeded|Throttling|RequestLimitExceeded)/;
+
+function throttled(code: string): Error {
+  return Object.assign(new Error(`DynamoDB throttled the claim (${code}); deliver it again later`), {
+    name: 'ThrottlingException',
+  });
+}
 /** Keys per BatchGetItem, DynamoDB's limit. */
 const KEYS_PER_READ = 100;
 /** Bytes of ids one outcome record lists; the rest are finished on their own items (items stop at 400 KB). */
@@ -216,10 +230,18 @@ export class DynamoDbLeases<Final extends string> {
         );
         chunk.forEach((id, index) => {
           const response = output.Responses?.[index];
+          const code = response?.Error?.Code;
           if (response && !response.Error) results.set(id, 'claimed');
+          else if (code !== undefined && THROTTLED.test(code)) results.set(id, throttled(code));
           else contested.push(id);
         });
-      } catch {
+      } catch (error) {
+        // Throttled even after the SDK's retries: reading and writing each id would only add load.
+        const name = (error as { name?: unknown })?.name;
+        if (typeof name === 'string' && THROTTLED.test(name)) {
+          for (const id of chunk) results.set(id, throttled(name));
+          return;
+        }
         // The request as a whole failed (or this emulator cannot run it): each id is claimed on its own.
         contested.push(...chunk);
       }

@@ -280,6 +280,35 @@ describe('DynamoDbDedupStore', () => {
     expect(claims[2]).toBe('claimed');
   });
 
+  it('fails a throttled claim at once, without reading or writing it one by one', async () => {
+    documentMock.on(BatchExecuteStatementCommand).resolves({
+      Responses: [
+        { TableName: 'dedup' },
+        { Error: { Code: 'ProvisionedThroughputExceeded', Message: 'The level of configured throughput…' } },
+        { Error: { Code: 'ThrottlingError', Message: 'Throughput exceeds the current capacity…' } },
+      ],
+    });
+    const claims = await store().claim(ids(3), 'lease-6');
+    expect(claims[0]).toBe('claimed');
+    expect(claims[1]).toBeInstanceOf(Error);
+    expect(String(claims[1])).toContain('ProvisionedThroughputExceeded');
+    expect(claims[2]).toBeInstanceOf(Error);
+    expect(documentMock.commandCalls(BatchGetCommand)).toHaveLength(0);
+    expect(documentMock.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('fails every claim of a request DynamoDB throttles as a whole, and reads none of them', async () => {
+    documentMock.on(BatchExecuteStatementCommand).rejects(
+      Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+        name: 'ProvisionedThroughputExceededException',
+      }),
+    );
+    const claims = await store().claim(ids(30), 'lease-7');
+    expect(claims.every((claim) => claim instanceof Error)).toBe(true);
+    expect(documentMock.commandCalls(BatchGetCommand)).toHaveLength(0);
+    expect(documentMock.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
   it("records a delivery's published log_ids in one outcome item, not one write each", async () => {
     documentMock.on(PutCommand).resolves({});
     await store().markPublished(ids(26), 'lease-5');

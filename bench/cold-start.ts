@@ -10,21 +10,19 @@
  * the median of each is kept.
  */
 import { spawn } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { bridgeEsbuildOptions, SOURCE_MAP_NODE_OPTIONS } from '../lib/bridge-function';
-import { INGEST_SOURCE_MAP_STACK_TRACES } from '../lib/ingest';
+import { BRIDGE_BUNDLING, bridgeEsbuildOptions, SOURCE_MAP_NODE_OPTIONS } from '../lib/bridge-function';
+import { INGEST_LAZY_ENTRIES, INGEST_SOURCE_MAP_STACK_TRACES } from '../lib/ingest';
+import { lambdaEnvironment, STUB_TOKEN, startAwsStub } from '../test/support/aws-stub';
 import { atMost, type BenchPart, type Figure } from './report';
 
 const REPETITIONS = Number(process.env.BENCH_COLD_STARTS ?? 15);
 const TIME_LIMIT_MS = 120_000;
-const TOKEN = 'bench-token';
 
 /** One cold start: milliseconds from before `import()` to the answer, and the CPU spent in them. */
 interface ColdStart {
@@ -45,7 +43,7 @@ export const coldStart: BenchPart = async () => {
   const dir = mkdtempSync(join(tmpdir(), 'auth0-bridge-cold-start-'));
   const stub = await startAwsStub();
   try {
-    const ingest = await bundle('lambdas/ingest/handler.ts', join(dir, 'ingest'));
+    const ingest = await bundle('lambdas/ingest/handler.ts', join(dir, 'ingest'), INGEST_LAZY_ENTRIES);
     const floor = await bundle('bench/floor-handler.ts', join(dir, 'floor'));
     // The ingest both ways, so that the choice of source maps (lib/ingest.ts) rests on a number.
     const variants: Variant[] = [
@@ -95,9 +93,17 @@ export const coldStart: BenchPart = async () => {
 };
 
 /** Bundles `entry` as `cdk synth` does, into `outdir`. */
-async function bundle(entry: string, outdir: string): Promise<{ file: string; bytes: number }> {
+/** A handler bundled as `cdk synth` bundles it, with the files it loads lazily (`lazyEntries`) beside it. */
+async function bundle(
+  entry: string,
+  outdir: string,
+  lazyEntries: Readonly<Record<string, string>> = {},
+): Promise<{ file: string; bytes: number }> {
   const options = bridgeEsbuildOptions(entry, outdir);
   await build(options);
+  for (const [name, lazy] of Object.entries(lazyEntries)) {
+    await build(bridgeEsbuildOptions(lazy, outdir, BRIDGE_BUNDLING, name));
+  }
   return { file: options.outfile, bytes: statSync(options.outfile).size };
 }
 
@@ -152,7 +158,7 @@ async function runOnce(variant: Variant, endpoint: string): Promise<ColdStart> {
     routeKey: '$default',
     rawPath: '/',
     rawQueryString: '',
-    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${STUB_TOKEN}`, 'content-type': 'application/json' },
     requestContext: {
       http: { method: 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'Auth0' },
       requestId: randomUUID(),
@@ -163,8 +169,17 @@ async function runOnce(variant: Variant, endpoint: string): Promise<ColdStart> {
     body,
     isBase64Encoded: false,
   };
+  // BENCH_COLD_START_PROFILE=<dir>: a V8 CPU profile of each child, to see where its cold start goes.
+  const profile = process.env.BENCH_COLD_START_PROFILE;
   const output = await runNode(
-    ['--input-type=module', '-e', CHILD, pathToFileURL(variant.bundle).href, JSON.stringify(event)],
+    [
+      ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+      '--input-type=module',
+      '-e',
+      CHILD,
+      pathToFileURL(variant.bundle).href,
+      JSON.stringify(event),
+    ],
     lambdaEnvironment(endpoint, variant.nodeOptions),
   );
   const result = JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as ColdStart;
@@ -174,39 +189,6 @@ async function runOnce(variant: Variant, endpoint: string): Promise<ColdStart> {
     );
   }
   return result;
-}
-
-/** What Lambda sets, plus the ingest's own variables as lib/ingest.ts sets them, pointed at the stub. */
-function lambdaEnvironment(endpoint: string, nodeOptions: string): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? '',
-    NODE_OPTIONS: nodeOptions,
-    AWS_REGION: 'eu-west-1',
-    AWS_DEFAULT_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'ASIABENCHBENCHBENCH0',
-    AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key',
-    AWS_SESSION_TOKEN: 'bench-session-token',
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-    AWS_LAMBDA_FUNCTION_NAME: 'bench-ingest',
-    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
-    AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/bench-ingest',
-    AWS_LAMBDA_LOG_STREAM_NAME: 'bench',
-    LAMBDA_TASK_ROOT: tmpdir(),
-    TZ: ':UTC',
-    BUS_NAME: 'bench-bus',
-    EVENT_SOURCE: 'auth0.logs',
-    TOKEN_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:bench-token',
-    DEDUP_TABLE_NAME: 'bench-dedup',
-    DEDUP_TTL_DAYS: '7',
-    DEDUP_LEASE_SECONDS: '120',
-    QUARANTINE_QUEUE_URL: `${endpoint}/111111111111/bench-quarantine`,
-    CLAIM_CHECK_BUCKET: 'bench-claims',
-    MAX_BODY_BYTES: String(5 * 1024 * 1024),
-    PUT_EVENTS_MAX_BYTES: String(256 * 1024),
-    POWERTOOLS_METRICS_NAMESPACE: 'Auth0EventBridge',
-  };
 }
 
 /** Runs `node <args>` in a fresh process and resolves with its stdout; rejects with its output otherwise. */
@@ -234,75 +216,6 @@ export function runNode(
       else reject(new Error(`${what} exited with ${code}:\n${stderr || stdout}`));
     });
   });
-}
-
-/**
- * A loopback stand-in for the AWS APIs the two functions call, answering each with canned success at once:
- * EventBridge PutEvents, DynamoDB writes, Secrets Manager GetSecretValue, SQS SendMessageBatch and S3 PUTs.
- */
-async function startAwsStub(): Promise<{ server: Server; endpoint: string }> {
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => answer(request, Buffer.concat(chunks).toString('utf8'), response));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-function answer(request: IncomingMessage, body: string, response: ServerResponse): void {
-  const { status, type, value } = reply(request, body);
-  if (type === undefined) {
-    response.writeHead(status, { etag: `"${createHash('md5').update(body).digest('hex')}"` });
-    response.end();
-    return;
-  }
-  response.writeHead(status, { 'content-type': type, 'x-amzn-requestid': randomUUID() });
-  response.end(JSON.stringify(value));
-}
-
-/** The canned answer to a request: JSON for the JSON protocols, an empty 200 (no type) for an S3 PUT. */
-function reply(request: IncomingMessage, body: string): { status: number; type?: string; value?: unknown } {
-  const target = String(request.headers['x-amz-target'] ?? '');
-  const json11 = 'application/x-amz-json-1.1';
-  const json10 = 'application/x-amz-json-1.0';
-  if (target.startsWith('AWSEvents.')) {
-    const entries = (JSON.parse(body) as { Entries?: unknown[] }).Entries ?? [];
-    const value = { FailedEntryCount: 0, Entries: entries.map(() => ({ EventId: randomUUID() })) };
-    return { status: 200, type: json11, value };
-  }
-  if (target.startsWith('secretsmanager.')) {
-    const value = {
-      ARN: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:bench-token',
-      Name: 'bench-token',
-      SecretString: JSON.stringify({ token: TOKEN }),
-      VersionId: 'v1',
-      VersionStages: ['AWSCURRENT'],
-      CreatedDate: 1_796_292_000,
-    };
-    return { status: 200, type: json11, value };
-  }
-  if (target.startsWith('DynamoDB_')) {
-    return {
-      status: 200,
-      type: json10,
-      value: target.endsWith('.BatchWriteItem') ? { UnprocessedItems: {} } : {},
-    };
-  }
-  if (target.startsWith('AmazonSQS.')) {
-    const entries =
-      (JSON.parse(body) as { Entries?: Array<{ Id: string; MessageBody: string }> }).Entries ?? [];
-    const md5 = (text: string) => createHash('md5').update(text, 'utf8').digest('hex');
-    const successful = entries.map(({ Id, MessageBody }) => ({
-      Id,
-      MessageId: randomUUID(),
-      MD5OfMessageBody: md5(MessageBody),
-    }));
-    return { status: 200, type: json10, value: { Successful: successful, Failed: [] } };
-  }
-  if (request.method === 'PUT') return { status: 200 };
-  const message = `The bench stub does not answer ${target || request.method}`;
-  return { status: 400, type: json11, value: { __type: 'UnknownOperationException', message } };
 }
 
 function medianOf(values: readonly number[]): number {

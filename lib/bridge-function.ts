@@ -42,6 +42,13 @@ export interface BridgeFunctionProps {
    * @default true
    */
   readonly sourceMapStackTraces?: boolean;
+  /**
+   * Files built beside the handler with the same options, `<name>.mjs` from each entry: for code only rare
+   * requests need, which the handler imports when it first needs it (`lazyModuleUrl`), so that a cold start
+   * neither loads nor compiles it. A dynamic `import()` inside the one bundle would only put off running it.
+   * @default - none
+   */
+  readonly lazyEntries?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -77,10 +84,11 @@ export function bridgeEsbuildOptions(
   entry: string,
   outdir: string,
   bundling: typeof BRIDGE_BUNDLING = BRIDGE_BUNDLING,
+  name = 'index',
 ): BuildOptions & { outfile: string } {
   return {
     entryPoints: [projectPath(entry)],
-    outfile: join(outdir, bundling.format === OutputFormat.ESM ? 'index.mjs' : 'index.js'),
+    outfile: join(outdir, `${name}${bundling.format === OutputFormat.ESM ? '.mjs' : '.js'}`),
     bundle: true,
     format: bundling.format,
     target: bundling.target,
@@ -94,6 +102,65 @@ export function bridgeEsbuildOptions(
     define: { ...bundling.define },
     logLevel: 'warning',
   };
+}
+
+/**
+ * The commands that build each of `lazyEntries` beside a bundle, with the esbuild that bundled it and the same
+ * options (`bridgeEsbuildOptions`), run by `cdk synth` after the handler is bundled.
+ */
+export function lazyEntriesHooks(lazyEntries: Readonly<Record<string, string>>): ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) =>
+      Object.entries(lazyEntries).map(([name, entry]) => {
+        const options = bridgeEsbuildOptions(entry, outputDir, BRIDGE_BUNDLING, name);
+        const esbuild = `${inputDir}/node_modules/.bin/esbuild`;
+        return [esbuild, `${inputDir}/${entry}`, ...esbuildFlags(options)].map(shellQuote).join(' ');
+      }),
+  };
+}
+
+/** `options` as esbuild's command line flags (the ones `bridgeEsbuildOptions` sets; others are refused). */
+export function esbuildFlags(options: BuildOptions & { outfile: string }): string[] {
+  const known = new Set([
+    'entryPoints',
+    'outfile',
+    'bundle',
+    'format',
+    'target',
+    'platform',
+    'minify',
+    'sourcemap',
+    'sourcesContent',
+    'external',
+    'mainFields',
+    'banner',
+    'define',
+    'logLevel',
+  ]);
+  const unknown = Object.keys(options).filter((key) => !known.has(key));
+  if (unknown.length > 0) throw new Error(`esbuildFlags cannot pass ${unknown.join(', ')} on a command line`);
+  return [
+    ...(options.bundle ? ['--bundle'] : []),
+    `--outfile=${options.outfile}`,
+    `--format=${options.format}`,
+    `--target=${options.target}`,
+    `--platform=${options.platform}`,
+    ...(options.minify ? ['--minify'] : []),
+    ...(options.sourcemap ? ['--sourcemap'] : []),
+    `--sources-content=${options.sourcesContent !== false}`,
+    ...(options.external ?? []).map((module) => `--external:${module}`),
+    ...(options.mainFields?.length ? [`--main-fields=${options.mainFields.join(',')}`] : []),
+    ...Object.entries(options.banner ?? {}).map(([type, text]) => `--banner:${type}=${text}`),
+    ...Object.entries(options.define ?? {}).map(([name, value]) => `--define:${name}=${value}`),
+    `--log-level=${options.logLevel ?? 'warning'}`,
+  ];
+}
+
+/** `text` as one word of a POSIX shell command. */
+export function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 /** NODE_OPTIONS of a handler whose stack traces go through its source map (`sourceMapStackTraces`). */
@@ -141,7 +208,14 @@ export function createBridgeFunction(scope: Construct, props: BridgeFunctionProp
     },
     bundling: {
       ...BRIDGE_BUNDLING,
-      ...(props.commandHooks ? { commandHooks: props.commandHooks } : {}),
+      ...(props.commandHooks || props.lazyEntries
+        ? {
+            commandHooks: combinedHooks([
+              props.commandHooks,
+              props.lazyEntries && lazyEntriesHooks(props.lazyEntries),
+            ]),
+          }
+        : {}),
     },
   });
   Validations.of(fn).acknowledge({
@@ -150,4 +224,17 @@ export function createBridgeFunction(scope: Construct, props: BridgeFunctionProp
       'Pinned to nodejs22.x on purpose: the handlers (and the module builds, esbuild target node22) are built and tested on Node 22, the project runtime; moving to a newer runtime is a deliberate upgrade with its own test run.',
   });
   return { function: fn, role };
+}
+
+/** The commands of each of `hooks`, in turn. */
+function combinedHooks(hooks: ReadonlyArray<ICommandHooks | undefined>): ICommandHooks {
+  const present = hooks.filter((hook): hook is ICommandHooks => hook !== undefined);
+  return {
+    beforeBundling: (inputDir, outputDir) =>
+      present.flatMap((hook) => hook.beforeBundling(inputDir, outputDir)),
+    beforeInstall: (inputDir, outputDir) =>
+      present.flatMap((hook) => hook.beforeInstall(inputDir, outputDir)),
+    afterBundling: (inputDir, outputDir) =>
+      present.flatMap((hook) => hook.afterBundling(inputDir, outputDir)),
+  };
 }

@@ -41,6 +41,13 @@ const INGEST_TIMEOUT_SECONDS = 30;
  */
 export const INGEST_SOURCE_MAP_STACK_TRACES = false;
 
+/**
+ * Files built beside the ingest bundle and loaded only when a request needs them (bench/cold-start.ts builds
+ * them the same way): the claim-check store and the quarantine with their S3 and SQS clients, about a third of
+ * the code, which every cold start would otherwise compile.
+ */
+export const INGEST_LAZY_ENTRIES: Readonly<Record<string, string>> = { rare: 'lambdas/ingest/rare.ts' };
+
 export interface IngestProps extends DedupCapacityProps {
   /** The bus the function publishes to (PutEvents is granted on this bus only). */
   readonly eventBus: IEventBus;
@@ -201,6 +208,7 @@ export class Ingest extends Construct {
       logRetention: props.logRetention,
       removalPolicy,
       sourceMapStackTraces: INGEST_SOURCE_MAP_STACK_TRACES,
+      lazyEntries: INGEST_LAZY_ENTRIES,
       environment: {
         BUS_NAME: props.eventBus.eventBusName,
         EVENT_SOURCE: props.eventSource ?? DEFAULT_SOURCE,

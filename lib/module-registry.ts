@@ -30,7 +30,7 @@ import {
   operationsEnvironment,
   replayPrefixFor,
 } from '../lambdas/operations/config';
-import { createBridgeFunction } from './bridge-function';
+import { createBridgeFunction, shellQuote } from './bridge-function';
 import type { RouteDefinition } from './routes/route-model';
 import { checkInteger, checkName } from './validation';
 
@@ -61,10 +61,6 @@ export const ESBUILD_WASM_BESIDE_BUNDLE: ICommandHooks = {
     ];
   },
 };
-
-function shellQuote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
-}
 
 /** What the management function needs to serve the operator's routes (`ModuleRegistry.serveOperations`). */
 export interface ManagementOperationsProps {

@@ -7,6 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { dynamoDb } from '../shared/clients/dynamodb';
 import { eventBridge } from '../shared/clients/eventbridge';
 import { secretsManager } from '../shared/clients/secrets-manager';
+import { lazyModuleUrl } from '../shared/lazy-module';
 import { DynamoDbDedupStore } from './adapters/dynamodb-dedup';
 import { EventBridgeSink } from './adapters/eventbridge-sink';
 import { SecretTokenSource } from './adapters/secret-tokens';
@@ -22,25 +23,20 @@ const metrics = new Metrics({
 });
 
 /**
- * The claim-check store and the quarantine serve rare records (too large for an event, unusable): their S3 and
- * SQS client modules are evaluated, and the clients made, on first use rather than on every cold start (their
- * code is still in the function's one-file bundle), and each adapter is created once.
+ * The claim-check store and the quarantine serve rare records (too large for an event, unusable): they and
+ * their S3 and SQS clients are a file of their own beside the bundle (./rare.ts), loaded on first use, so that
+ * a cold start neither loads nor compiles them; each adapter is created once.
  */
+const rare = once((): Promise<typeof import('./rare')> => import(lazyModuleUrl('rare', import.meta.url)));
 const claimCheckStore = once(async () => {
-  const [{ s3 }, { S3ClaimCheckStore }] = await Promise.all([
-    import('../shared/clients/s3'),
-    import('./adapters/s3-claim-check'),
-  ]);
+  const { s3, S3ClaimCheckStore } = await rare();
   return new S3ClaimCheckStore(s3, config.claimCheckBucket);
 });
 const claimChecks: ClaimCheckStore = {
   put: async (key, body) => (await claimCheckStore()).put(key, body),
 };
 const quarantineStore = once(async () => {
-  const [{ sqs }, { SqsQuarantine }] = await Promise.all([
-    import('../shared/clients/sqs'),
-    import('./adapters/sqs-quarantine'),
-  ]);
+  const { sqs, SqsQuarantine } = await rare();
   return new SqsQuarantine(sqs, claimChecks, {
     queueUrl: config.quarantineQueueUrl,
     maxMessageBytes: config.quarantineMaxMessageBytes,

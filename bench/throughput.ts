@@ -1,9 +1,10 @@
 /**
  * Goal 4 of issue 9: local end to end throughput. Records per second through HTTP → the real ingest handler
- * (Function URL mapping, local/server.ts) → moto (DynamoDB through the serializing proxy, as `npm start` runs
- * it) → EventBridge rules → SQS, divided by a bare PutEvents loop to the same moto: the same events, 10 per
- * request, as many requests in flight as the ingest allows (INGEST_CONCURRENCY). The two alternate batch by
- * batch, so moto's tables and queues grow alike under both.
+ * (Function URL mapping, local/server.ts) → moto (DynamoDB set up as `npm start` does: startSerializingProxy,
+ * which moto-launcher.py's atomic DynamoDB makes a pass-through) → EventBridge rules → SQS, divided by a bare
+ * PutEvents loop to the same moto: the same events, 10 per request, as many requests in flight as the ingest
+ * allows (INGEST_CONCURRENCY). The two alternate batch by batch, so moto's tables and queues grow alike under
+ * both.
  *
  * The measurement runs in a child process: the handler reads its configuration and creates its SDK clients
  * when it is imported, so it gets a process of its own, whatever else the bench imported before.
@@ -128,7 +129,8 @@ export async function measureThroughput(
     const aws = { endpoint: moto.endpoint, region: 'us-east-1' };
     const names = defaultLocalNames(`bench-${process.pid}`);
     const resources = await provisionLocal(aws, names, routes, TOKEN);
-    // As `npm start` does: DynamoDB requests one at a time, the way DynamoDB applies conditional writes.
+    // As `npm start` does: DynamoDB writes atomic, as DynamoDB applies them (in moto itself when moto-launcher.py
+    // runs it, else through a serializing proxy).
     const dynamoDbProxy = await startSerializingProxy(moto.endpoint);
     closers.push(() => dynamoDbProxy.close());
     Object.assign(process.env, emulatorEnvironment(aws.endpoint, aws.region), {

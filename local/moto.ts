@@ -30,8 +30,28 @@ export function isMotoInstalled(command = 'moto_server'): boolean {
 const LAUNCHER = fileURLToPath(new URL('./moto-launcher.py', import.meta.url));
 
 /**
- * How to start moto: through `moto-launcher.py` (moto_server plus a parser cache that makes rule delivery
- * about 25 times faster) when python3 can import moto, else the plain `moto_server` command.
+ * Endpoints of the moto servers this process runs through `moto-launcher.py`, which applies each DynamoDB
+ * request atomically, as DynamoDB does (plain moto_server does not: see local/serializing-proxy.ts).
+ */
+const atomicDynamoDbEndpoints = new Set<string>();
+
+/** Whether `endpoint` is a moto this process started that applies each DynamoDB request atomically. */
+export function appliesDynamoDbAtomically(endpoint: string): boolean {
+  return atomicDynamoDbEndpoints.has(originOf(endpoint));
+}
+
+function originOf(endpoint: string): string {
+  try {
+    return new URL(endpoint).origin;
+  } catch {
+    return endpoint;
+  }
+}
+
+/**
+ * How to start moto: through `moto-launcher.py` (moto_server with keep-alive connections, a parser cache that
+ * makes rule delivery about 25 times faster, atomic DynamoDB requests and PartiQL INSERT; see the file) when
+ * python3 can import moto, else the plain `moto_server` command.
  */
 function motoCommand(command?: string): [string, string[]] | undefined {
   if (command) return isMotoInstalled(command) ? [command, []] : undefined;
@@ -79,10 +99,12 @@ export async function startMoto(
     const endpoint = `http://127.0.0.1:${port}`;
     const ready = await waitUntilReady(endpoint, child, options.readyTimeoutMs ?? 30_000);
     if (ready) {
+      if (prefix[0] === LAUNCHER) atomicDynamoDbEndpoints.add(originOf(endpoint));
       return {
         endpoint,
         port,
         stop: async () => {
+          atomicDynamoDbEndpoints.delete(originOf(endpoint));
           process.removeListener('exit', killOnExit);
           await stopChild(child);
         },

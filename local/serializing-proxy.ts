@@ -1,4 +1,5 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { appliesDynamoDbAtomically } from './moto';
 import { listen } from './server';
 
 /**
@@ -16,10 +17,14 @@ import { listen } from './server';
  * DeleteItem, BatchGetItem, BatchWriteItem, PartiQL INSERT batches), run together when their items differ;
  * every other request (transactions, queries, scans, table operations) runs alone. Requests start in arrival
  * order among those they share an item with, so none waits forever.
+ *
+ * A moto that this process started through `local/moto-launcher.py` applies each DynamoDB request atomically
+ * itself: for it no proxy is started, and `endpoint` is the emulator's own (one hop less on every DynamoDB call).
  */
 export async function startSerializingProxy(
   target: string,
 ): Promise<{ endpoint: string; close(): Promise<void> }> {
+  if (appliesDynamoDbAtomically(target)) return { endpoint: target, close: async () => undefined };
   const scheduler = new Scheduler();
   const schemas = new Map<string, readonly string[]>();
   const upstream = new URL(target);

@@ -65,7 +65,8 @@ async function main(): Promise<void> {
     const resources = await provisionLocal(aws, names, routes, options.token);
     const modulesEnvironment = await provisionModulesLocal(aws, defaultModulesNames(names.busName));
     shutdown.throwIfRequested();
-    // moto applies concurrent DynamoDB writes without locking; DynamoDB itself is atomic (see local/serializing-proxy.ts).
+    // DynamoDB applies each write atomically; plain moto does not. moto-launcher.py does, and then this is a
+    // pass-through (see local/serializing-proxy.ts).
     const dynamoDbProxy = await startSerializingProxy(endpoint);
     stack.push(() => dynamoDbProxy.close());
 

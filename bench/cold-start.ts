@@ -45,11 +45,14 @@ export const coldStart: BenchPart = async () => {
   try {
     const ingest = await bundle('lambdas/ingest/handler.ts', join(dir, 'ingest'), INGEST_LAZY_ENTRIES);
     const floor = await bundle('bench/floor-handler.ts', join(dir, 'floor'));
+    // For where the difference goes: the ingest's four calls alone, with its clients (bench/calls-handler.ts).
+    const calls = await bundle('bench/calls-handler.ts', join(dir, 'calls'));
     // The ingest both ways, so that the choice of source maps (lib/ingest.ts) rests on a number.
     const variants: Variant[] = [
       { name: 'maps on', bundle: ingest.file, nodeOptions: SOURCE_MAP_NODE_OPTIONS },
       { name: 'maps off', bundle: ingest.file, nodeOptions: '' },
       { name: 'floor', bundle: floor.file, nodeOptions: '' },
+      { name: 'calls', bundle: calls.file, nodeOptions: '' },
     ];
     const runs = new Map<string, ColdStart[]>(variants.map(({ name }) => [name, []]));
     const deadline = Date.now() + TIME_LIMIT_MS;
@@ -65,7 +68,7 @@ export const coldStart: BenchPart = async () => {
     const ms = (name: string) => `${median(name, 'totalMs').toFixed(0)} ms`;
     const figure: Figure = {
       goal: '1. Cold start',
-      measured: `import + first request: ingest ${ms(deployed)} (${median(deployed, 'cpuMs').toFixed(0)} ms CPU, ${kib(ingest.bytes)} KiB), floor ${ms('floor')} (${median('floor', 'cpuMs').toFixed(0)} ms CPU, ${kib(floor.bytes)} KiB); ingest with source-mapped stack traces ${ms('maps on')}, without ${ms('maps off')}`,
+      measured: `import + first request: ingest ${ms(deployed)} (${median(deployed, 'cpuMs').toFixed(0)} ms CPU, ${kib(ingest.bytes)} KiB), floor ${ms('floor')} (${median('floor', 'cpuMs').toFixed(0)} ms CPU, ${kib(floor.bytes)} KiB); the ingest's four AWS calls alone ${ms('calls')} (${(median('calls', 'totalMs') / median('floor', 'totalMs')).toFixed(2)}× the floor, ${kib(calls.bytes)} KiB); ingest with source-mapped stack traces ${ms('maps on')}, without ${ms('maps off')}`,
       ...atMost(median(deployed, 'totalMs') / median('floor', 'totalMs'), 1.3),
       details: {
         repetitions: runs.get('floor')?.length ?? 0,
@@ -78,6 +81,10 @@ export const coldStart: BenchPart = async () => {
         floorImportMs: round(median('floor', 'importMs')),
         floorTotalMs: round(median('floor', 'totalMs')),
         floorCpuMs: round(median('floor', 'cpuMs')),
+        callsBundleBytes: calls.bytes,
+        callsTotalMs: round(median('calls', 'totalMs')),
+        callsCpuMs: round(median('calls', 'cpuMs')),
+        callsOverFloor: round(median('calls', 'totalMs') / median('floor', 'totalMs')),
         cpuRatio: round(median(deployed, 'cpuMs') / median('floor', 'cpuMs')),
         sourceMapsOnTotalMs: round(median('maps on', 'totalMs')),
         sourceMapsOnCpuMs: round(median('maps on', 'cpuMs')),
@@ -92,7 +99,6 @@ export const coldStart: BenchPart = async () => {
   }
 };
 
-/** Bundles `entry` as `cdk synth` does, into `outdir`. */
 /** A handler bundled as `cdk synth` bundles it, with the files it loads lazily (`lazyEntries`) beside it. */
 async function bundle(
   entry: string,

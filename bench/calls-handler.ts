@@ -4,13 +4,12 @@
  * INSERT), the PutEvents, and the outcome item. What the ingest costs beyond this is its own code and its
  * libraries (middy, Powertools); what this costs beyond the floor is the calls themselves.
  */
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { BatchExecuteStatementCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { dynamoDb } from '../lambdas/shared/clients/dynamodb';
-import { eventBridge } from '../lambdas/shared/clients/eventbridge';
 import { secretsManager } from '../lambdas/shared/clients/secrets-manager';
+import { putOne } from './floor-handler';
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
   const secret = await secretsManager.send(
@@ -24,24 +23,12 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
       Statements: [{ Statement: `INSERT INTO "${table}" VALUE {'log_id': ?}`, Parameters: [record.log_id] }],
     }),
   );
-  const output = await eventBridge.send(
-    new PutEventsCommand({
-      Entries: [
-        {
-          EventBusName: process.env.BUS_NAME,
-          Source: 'auth0.logs',
-          DetailType: 'Auth0 log',
-          Detail: JSON.stringify(record),
-        },
-      ],
-    }),
-  );
+  const published = await putOne(record);
   await dynamoDb.send(
     new PutCommand({
       TableName: table,
       Item: { log_id: 'lease:bench', published_ids: new Set([record.log_id]) },
     }),
   );
-  const published = (output.Entries ?? []).filter((entry) => entry.EventId).length;
   return { statusCode: 200, body: JSON.stringify({ received: 1, published }) };
 };

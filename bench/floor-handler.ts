@@ -8,6 +8,13 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { eventBridge } from '../lambdas/shared/clients/eventbridge';
 
 export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  // The first record of the batch, as the ingest would publish it.
+  const published = await putOne((JSON.parse(event.body ?? '[{}]') as unknown[])[0]);
+  return { statusCode: 200, body: JSON.stringify({ received: 1, published }) };
+};
+
+/** Puts `detail` on the bus as an `Auth0 log` event; resolves with how many events EventBridge accepted. */
+export async function putOne(detail: unknown): Promise<number> {
   const output = await eventBridge.send(
     new PutEventsCommand({
       Entries: [
@@ -15,12 +22,10 @@ export const handler = async (event: APIGatewayProxyEventV2): Promise<APIGateway
           EventBusName: process.env.BUS_NAME,
           Source: 'auth0.logs',
           DetailType: 'Auth0 log',
-          // The first record of the batch, as the ingest would publish it.
-          Detail: JSON.stringify((JSON.parse(event.body ?? '[{}]') as unknown[])[0]),
+          Detail: JSON.stringify(detail),
         },
       ],
     }),
   );
-  const published = (output.Entries ?? []).filter((entry) => entry.EventId).length;
-  return { statusCode: 200, body: JSON.stringify({ received: 1, published }) };
-};
+  return (output.Entries ?? []).filter((entry) => entry.EventId).length;
+}

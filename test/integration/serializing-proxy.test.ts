@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientConfig, createTable } from '../../local/provision';
 import { startSerializingProxy } from '../../local/serializing-proxy';
 import { listen } from '../../local/server';
 import { emulator, uniqueName } from '../support/aws';
+import { expectRacingIncrementsAppliedOnce } from '../support/racing-writes';
 
 /** A stand-in for the emulator: answers each request after 40 ms and records what overlapped. */
 class SlowUpstream {
@@ -130,32 +131,6 @@ describe('the DynamoDB proxy in front of moto', () => {
   });
 
   it('applies 20 racing conditional increments of one counter once each, as DynamoDB does', async () => {
-    const increment = async (seen: number): Promise<boolean> => {
-      try {
-        await client.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { log_id: 'counter' },
-            UpdateExpression: 'SET n = :next',
-            ConditionExpression: 'attribute_not_exists(n) OR n = :seen',
-            ExpressionAttributeValues: { ':next': seen + 1, ':seen': seen },
-          }),
-        );
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    for (let round = 0; round < 5; round++) {
-      const before = Number(
-        (await client.send(new GetCommand({ TableName: table, Key: { log_id: 'counter' } }))).Item?.n ?? 0,
-      );
-      const won = (await Promise.all(Array.from({ length: 20 }, () => increment(before)))).filter(Boolean);
-      const after = Number(
-        (await client.send(new GetCommand({ TableName: table, Key: { log_id: 'counter' } }))).Item?.n,
-      );
-      expect(won).toHaveLength(1);
-      expect(after).toBe(before + 1);
-    }
+    await expectRacingIncrementsAppliedOnce(client, table, 5);
   });
 });

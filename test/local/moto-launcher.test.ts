@@ -5,13 +5,14 @@ import {
   DynamoDBClient,
   GetItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbDedupStore } from '../../lambdas/ingest/adapters/dynamodb-dedup';
 import { type MotoServer, startMoto } from '../../local/moto';
 import { clientConfig, createTable } from '../../local/provision';
 import { startSerializingProxy } from '../../local/serializing-proxy';
 import { uniqueName } from '../support/aws';
+import { expectRacingIncrementsAppliedOnce } from '../support/racing-writes';
 
 const REGION = 'us-east-1';
 const AUTHORIZATION =
@@ -153,33 +154,7 @@ describe('moto started through local/moto-launcher.py', () => {
   });
 
   it('applies 20 racing conditional increments of one counter once each, without the serializing proxy', async () => {
-    const increment = async (seen: number): Promise<boolean> => {
-      try {
-        await documents.send(
-          new UpdateCommand({
-            TableName: table,
-            Key: { log_id: 'counter' },
-            UpdateExpression: 'SET n = :next',
-            ConditionExpression: 'attribute_not_exists(n) OR n = :seen',
-            ExpressionAttributeValues: { ':next': seen + 1, ':seen': seen },
-          }),
-        );
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    for (let round = 0; round < 10; round++) {
-      const before = Number(
-        (await documents.send(new GetCommand({ TableName: table, Key: { log_id: 'counter' } }))).Item?.n ?? 0,
-      );
-      const won = (await Promise.all(Array.from({ length: 20 }, () => increment(before)))).filter(Boolean);
-      const after = Number(
-        (await documents.send(new GetCommand({ TableName: table, Key: { log_id: 'counter' } }))).Item?.n,
-      );
-      expect(won).toHaveLength(1);
-      expect(after).toBe(before + 1);
-    }
+    await expectRacingIncrementsAppliedOnce(documents, table, 10);
   });
 
   it('gives each log_id to exactly one of three racing deliveries of the same 100 records', async () => {

@@ -211,10 +211,12 @@ async function deliver(
   });
   stats.publishRetries = report.retries;
   stats.published = report.accepted.length;
+  const byCategory = new Map<string, number>();
   for (const key of report.accepted) {
     const category = unique.get(key)?.category ?? 'unknown';
-    stats.publishedByCategory[category] = (stats.publishedByCategory[category] ?? 0) + 1;
+    byCategory.set(category, (byCategory.get(category) ?? 0) + 1);
   }
+  stats.publishedByCategory = Object.fromEntries(byCategory);
   for (const { key, errorCode, errorMessage } of report.failed) {
     failures.push({ key, reason: `EventBridge ${errorCode}: ${errorMessage}` });
   }

@@ -1,9 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { claimCheckKey, eventTime } from '../../../lambdas/ingest/event';
 import {
   decodeUtf8Losslessly,
   inspectRecord,
   MAX_RECORD_DEPTH,
+  parseExactly,
   parseJsonFaithfully,
   stringifySafely,
   stringsAreWellFormed,
@@ -147,5 +149,63 @@ describe('stringsAreWellFormed', () => {
       expect(deliverables).toEqual([]);
       expect(quarantine[0]?.reason).toBe('invalid_unicode');
     }
+  });
+});
+
+describe('parseJsonFaithfully, searching only where the parsed value holds numbers', () => {
+  /** A number token as a sender might write it: short, long, with a long fraction, or a large exponent. */
+  const numberToken = fc.oneof(
+    fc.integer({ min: -1000, max: 100_000 }).map(String),
+    fc.stringMatching(/^-?[1-9]\d{14,24}$/),
+    fc.stringMatching(/^-?\d\.\d{13,22}$/),
+    fc.stringMatching(/^-?\d(\.\d{1,3})?[eE][+-]?\d{1,4}$/),
+    fc.constantFrom('0', '-0', '0.1', '0.10000000000000000001', '1e999', '9007199254740993', '1.0'),
+  );
+  const names = fc.constantFrom('n', 'elapsedTime', 'x"n', 'n\\', 'é', 'data', 'user_id');
+  const space = fc.constantFrom('', '', '', ' ', '\n  ');
+  const text = fc.letrec<{ value: string }>((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      numberToken,
+      fc.constantFrom(
+        '"plain"',
+        '"with \\"quotes\\" inside"',
+        '"a\\\\b"',
+        '"n\\":123456789012345678901"',
+        'true',
+        'null',
+      ),
+      fc
+        .array(fc.tuple(names, space, tie('value')), { maxLength: 5 })
+        .map((members) => `{${members.map(([n, s, v]) => `${JSON.stringify(n)}${s}:${s}${v}`).join(',')}}`),
+      fc.array(tie('value'), { maxLength: 4 }).map((elements) => `[${elements.join(',')}]`),
+    ),
+  })).value;
+
+  it('parses every text as the exact parse does', () => {
+    fc.assert(
+      fc.property(text, (json) => {
+        expect(JSON.stringify(parseJsonFaithfully(json))).toBe(JSON.stringify(parseExactly(json)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('keeps a long member number exactly, and takes short ones as they are', () => {
+    const body =
+      '[{"log_id":"a","data":{"type":"s","details":{"elapsedTime":900,"id":123456789012345678901}}}]';
+    expect(JSON.stringify(parseJsonFaithfully(body))).toBe(body);
+    const short = '[{"log_id":"a","data":{"type":"s","details":{"elapsedTime":900,"ratio":0.25}}}]';
+    expect(parseJsonFaithfully(short)).toEqual(JSON.parse(short));
+  });
+
+  it('is not misled by a repeated name written with a space before its colon', () => {
+    const body = '{"n":5,"n" : 0.9000000000002854}';
+    expect(JSON.stringify(parseJsonFaithfully(body))).toBe('{"n":0.9000000000002854}');
+  });
+
+  it('keeps a long number in an array, and one after a name with escapes', () => {
+    const array = '{"ids":[1,123456789012345678901],"x\\"n":12345678901234567890123}';
+    expect(JSON.stringify(parseJsonFaithfully(array))).toBe(array);
   });
 });

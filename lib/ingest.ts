@@ -44,9 +44,12 @@ export const INGEST_SOURCE_MAP_STACK_TRACES = false;
 /**
  * Files built beside the ingest bundle and loaded only when a request needs them (bench/cold-start.ts builds
  * them the same way): the claim-check store and the quarantine with their S3 and SQS clients, about a third of
- * the code, which every cold start would otherwise compile.
+ * the code, and the Actions event receiver with its validators, which every cold start would otherwise compile.
  */
-export const INGEST_LAZY_ENTRIES: Readonly<Record<string, string>> = { rare: 'lambdas/ingest/rare.ts' };
+export const INGEST_LAZY_ENTRIES: Readonly<Record<string, string>> = {
+  rare: 'lambdas/ingest/rare.ts',
+  'action-events/receive': 'lambdas/ingest/action-events/receive.ts',
+};
 
 export interface IngestProps extends DedupCapacityProps {
   /** The bus the function publishes to (PutEvents is granted on this bus only). */

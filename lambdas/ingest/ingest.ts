@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mapWithConcurrency, sleep as realSleep } from '../shared/concurrency';
-import { describeError, HttpError } from '../shared/errors';
+import { describeError, HttpError, isHttpError } from '../shared/errors';
+import { lazyModuleUrl } from '../shared/lazy-module';
 import { isAuthorized } from './authorize';
 import {
   type ClaimCheckPointer,
@@ -91,7 +92,7 @@ export async function ingest(
     stats.received = received.count;
     return { response: await deliver(received, ports, settings, stats), stats };
   } catch (error) {
-    if (error instanceof HttpError) {
+    if (isHttpError(error)) {
       const headers: Record<string, string> = error.statusCode === 405 ? { Allow: 'POST' } : {};
       return { response: json(error.statusCode, { message: error.message }, headers), stats };
     }
@@ -108,14 +109,29 @@ function receiverFor(path: string): Receiver {
   const action = /^\/actions\/([^/]*)\/?$/.exec(path);
   if (action) {
     const trigger = decodePathSegment(action[1] ?? '');
-    // Loaded on the first Actions event: its validators are not evaluated at a cold start that serves logs.
-    return async (text, headers) =>
-      (await import('./action-events/receive')).receiveActionEvent(trigger, text, headers);
+    return async (text, headers) => (await actionEvents()).receiveActionEvent(trigger, text, headers);
   }
   throw new HttpError(
     404,
     `Nothing is served at ${JSON.stringify(path.slice(0, 100))}. POST Auth0 log stream batches to /, Auth0 Actions events to /actions/<trigger>, and Auth0 Event Streams CloudEvents to /events.`,
   );
+}
+
+/**
+ * The Actions event receiver and its validators: a file of its own beside the bundle (lib/ingest.ts,
+ * INGEST_LAZY_ENTRIES), loaded on the first Actions event, so that a cold start serving logs does not compile it.
+ * It has its own copy of HttpError: refusals are recognised with `isHttpError`.
+ */
+let actionEventsModule: Promise<typeof import('./action-events/receive')> | undefined;
+
+function actionEvents(): Promise<typeof import('./action-events/receive')> {
+  actionEventsModule ??= import(lazyModuleUrl('action-events/receive', import.meta.url)).catch(
+    (error: unknown) => {
+      actionEventsModule = undefined;
+      throw error;
+    },
+  );
+  return actionEventsModule;
 }
 
 /** A path segment as text; one that is not valid percent-encoding is taken as written (and found unknown). */

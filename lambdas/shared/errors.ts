@@ -9,6 +9,19 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * Whether `error` is an HttpError, also one made by the copy of this class in a file a handler loads beside its
+ * bundle (`lazyEntries`, lib/bridge-function.ts), which `instanceof` does not recognise.
+ */
+export function isHttpError(error: unknown): error is HttpError {
+  if (error instanceof HttpError) return true;
+  return (
+    error instanceof Error &&
+    error.name === 'HttpError' &&
+    typeof (error as { statusCode?: unknown }).statusCode === 'number'
+  );
+}
+
 /** A configuration value is missing or malformed; the function cannot start safely. */
 export class ConfigurationError extends Error {
   public constructor(message: string, options?: ErrorOptions) {

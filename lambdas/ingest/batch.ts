@@ -60,7 +60,9 @@ const MAX_SEARCHED_ENTRIES = 2000;
  * first-fit-decreasing; when that uses more requests than the lower bound, minimum bin slack (for when bytes
  * bind), and packings into exactly the bound's count (and a few above) that also watch the count limit, which
  * first-fit ignores: entries over half a request take the smallest entries along, and the rest are dealt out
- * largest first. Every item must fit on its own, else RangeError (callers claim-check the ones that do not).
+ * largest first. Still above the bound, a bounded local search empties the least-filled request into the
+ * others, one request at a time. Every item must fit on its own, else RangeError (callers claim-check the ones
+ * that do not).
  */
 export function packBatches<T extends Sized>(items: readonly T[], limits: BatchLimits): T[][] {
   const inOrder = toBatches(items, limits);
@@ -81,9 +83,12 @@ export function packBatches<T extends Sized>(items: readonly T[], limits: BatchL
   if (slack.length < tightest.length) tightest = slack;
   for (let count = bound; count < tightest.length && count < bound + MAX_TIGHTER_TRIES; count++) {
     const packed = anchoredPacking(sorted, count, limits) ?? dealtPacking(sorted, count, limits);
-    if (packed) return packed;
+    if (packed) {
+      tightest = packed;
+      break;
+    }
   }
-  return tightest;
+  return tightest.length > bound ? emptyRequests(tightest, bound, limits) : tightest;
 }
 
 /**
@@ -257,4 +262,193 @@ function anchoredBound(sizes: readonly number[], limits: BatchLimits): number {
       Math.ceil((otherBytes - room) / limits.maxBytes),
     )
   );
+}
+
+/**
+ * Moves tried, at most, by `emptyRequests` over one packing: each is a look-up (a binary search) of the best
+ * entries to send from one request to another. About 30 ms at most, for thousands of large entries; the
+ * 1,000 large records of the packing bench need 96,000.
+ */
+const MAX_EMPTYING_MOVES = 200_000;
+/** Steps of the search for one request's emptying, at most. */
+const MAX_EMPTYING_STEPS = 64;
+
+interface Bin<T> {
+  items: T[];
+  bytes: number;
+  /** What the request could send back in a move (none, 1 or 2 of its entries), kept until it changes. */
+  backs?: Pick[];
+}
+
+/** Some of a request's entries, by index, and their bytes: what one side of a move sends. */
+interface Pick {
+  readonly indexes: readonly number[];
+  readonly bytes: number;
+}
+
+/**
+ * A local search that removes requests from a valid packing: it takes the least-filled request out, puts its
+ * entries where they fit (in the fullest request with room, in both limits), and when some do not, makes room
+ * for the smallest of them in the request with the most free bytes by moving up to 3 of its entries into
+ * another request in exchange for up to 2 smaller ones. Each such move frees bytes in that request, or an entry
+ * slot when it already has the bytes. It stops at `bound` requests, when a request cannot be emptied (the last
+ * packing that worked is kept), or after `MAX_EMPTYING_MOVES` tries: never more requests than it was given.
+ */
+export function emptyRequests<T extends Sized>(
+  batches: readonly T[][],
+  bound: number,
+  limits: BatchLimits,
+): T[][] {
+  let packed: Bin<T>[] = batches.map((items) => ({ items: [...items], bytes: sum(items) }));
+  const budget = { moves: MAX_EMPTYING_MOVES };
+  while (packed.length > bound && budget.moves > 0) {
+    const emptied = withoutLeastFilled(packed, limits, budget);
+    if (!emptied) break;
+    packed = emptied;
+  }
+  return packed.map(({ items }) => items);
+}
+
+/** The packing with one request fewer, the least-filled one's entries moved into the others; or undefined. */
+function withoutLeastFilled<T extends Sized>(
+  packed: readonly Bin<T>[],
+  limits: BatchLimits,
+  budget: { moves: number },
+): Bin<T>[] | undefined {
+  let least = 0;
+  packed.forEach((bin, index) => {
+    if (bin.bytes < (packed[least] as Bin<T>).bytes) least = index;
+  });
+  // Work on copies, so that a request that cannot be emptied leaves the packing as it was.
+  const bins = packed.filter((_, index) => index !== least).map((bin) => ({ ...bin, items: [...bin.items] }));
+  let free = [...(packed[least] as Bin<T>).items].sort((a, b) => b.size - a.size);
+  for (let step = 0; ; step++) {
+    free = free.filter((item) => !placeInFullest(bins, item, limits));
+    const smallest = free.at(-1);
+    if (!smallest) return bins;
+    if (step === MAX_EMPTYING_STEPS || budget.moves <= 0) return undefined;
+    if (!makeRoom(bins, smallest.size, limits, budget)) return undefined;
+  }
+}
+
+/** Puts the item in the fullest request with room for it in both limits; false when none has. */
+function placeInFullest<T extends Sized>(bins: Bin<T>[], item: T, limits: BatchLimits): boolean {
+  let fullest: Bin<T> | undefined;
+  for (const bin of bins) {
+    if (bin.items.length >= limits.maxEntries || bin.bytes + item.size > limits.maxBytes) continue;
+    if (!fullest || bin.bytes > fullest.bytes) fullest = bin;
+  }
+  if (!fullest) return false;
+  fullest.items.push(item);
+  fullest.bytes += item.size;
+  fullest.backs = undefined;
+  return true;
+}
+
+/**
+ * One move towards room for an entry of `size` bytes in the request with the most free bytes (the target): a
+ * few of its entries go to another request, which sends back up to 2 of no more bytes. The best move makes the
+ * room with the fewest bytes moved; short of that, the move that frees the most bytes, or one entry slot.
+ * False when no move frees anything.
+ */
+function makeRoom<T extends Sized>(
+  bins: Bin<T>[],
+  size: number,
+  limits: BatchLimits,
+  budget: { moves: number },
+): boolean {
+  let target = bins[0];
+  for (const bin of bins) if (target && bin.bytes < target.bytes) target = bin;
+  if (!target) return false;
+  const room = limits.maxBytes - target.bytes;
+  const count = target.items.length;
+  // outgoing[k - 1]: the target's subsets of k entries, by sum.
+  const outgoing = [1, 2, 3].map((k) => picks(target.items, k));
+  let best: { bin: Bin<T>; out: Pick; back: Pick; score: number } | undefined;
+  for (const bin of bins) {
+    if (bin === target) continue;
+    const binRoom = limits.maxBytes - bin.bytes;
+    bin.backs ??= [{ indexes: [], bytes: 0 }, ...picks(bin.items, 1), ...picks(bin.items, 2)];
+    for (const back of bin.backs) {
+      for (const group of outgoing) {
+        const k = group[0]?.indexes.length ?? 0;
+        if (k === 0) continue;
+        const targetCount = count - k + back.indexes.length;
+        if (
+          bin.items.length - back.indexes.length + k > limits.maxEntries ||
+          targetCount > limits.maxEntries
+        ) {
+          continue;
+        }
+        budget.moves--;
+        // Bytes moved, out minus back, from 0 to the other request's room.
+        const most = firstAbove(group, back.bytes + binRoom) - 1;
+        if (most < 0 || (group[most] as Pick).bytes < back.bytes) continue;
+        if (targetCount < limits.maxEntries) {
+          const fewest = firstAtLeast(group, back.bytes + Math.max(0, size - room));
+          if (fewest <= most) {
+            const moved = (group[fewest] as Pick).bytes - back.bytes;
+            const score = 2 * limits.maxBytes - moved;
+            if (!best || score > best.score) best = { bin, out: group[fewest] as Pick, back, score };
+            continue;
+          }
+        }
+        const freed = (group[most] as Pick).bytes - back.bytes;
+        const score = freed > 0 ? freed : targetCount < count ? 0 : -1;
+        if (score >= 0 && (!best || score > best.score))
+          best = { bin, out: group[most] as Pick, back, score };
+      }
+    }
+    if (budget.moves <= 0) break;
+  }
+  if (!best) return false;
+  const { bin, out, back } = best;
+  const leaving = out.indexes.map((index) => target.items[index] as T);
+  const returning = back.indexes.map((index) => bin.items[index] as T);
+  target.items = [...target.items.filter((_, index) => !out.indexes.includes(index)), ...returning];
+  bin.items = [...bin.items.filter((_, index) => !back.indexes.includes(index)), ...leaving];
+  target.bytes = sum(target.items);
+  bin.bytes = sum(bin.items);
+  target.backs = undefined;
+  bin.backs = undefined;
+  return true;
+}
+
+/** The subsets of exactly `k` (1 to 3) of the items, sorted by their sum. */
+function picks(items: readonly Sized[], k: number): Pick[] {
+  const found: Pick[] = [];
+  const take = (from: number, indexes: number[], bytes: number) => {
+    if (indexes.length === k) {
+      found.push({ indexes: [...indexes], bytes });
+      return;
+    }
+    for (let i = from; i < items.length; i++) {
+      indexes.push(i);
+      take(i + 1, indexes, bytes + (items[i] as Sized).size);
+      indexes.pop();
+    }
+  };
+  take(0, [], 0);
+  return found.sort((a, b) => a.bytes - b.bytes);
+}
+
+/** The first index whose pick sums to more than `bytes`, in picks sorted by sum. */
+function firstAbove(sorted: readonly Pick[], bytes: number): number {
+  return firstAtLeast(sorted, bytes + 1);
+}
+
+/** The first index whose pick sums to at least `bytes`, in picks sorted by sum. */
+function firstAtLeast(sorted: readonly Pick[], bytes: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((sorted[middle] as Pick).bytes < bytes) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function sum(items: readonly Sized[]): number {
+  return items.reduce((total, { size }) => total + size, 0);
 }

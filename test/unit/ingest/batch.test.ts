@@ -143,17 +143,7 @@ describe('packBatches', () => {
       fc.property(fc.array(fc.integer({ min: 1, max: 1000 }), { maxLength: 200 }), (sizes) => {
         const input = items(...sizes);
         const batches = packBatches(input, limits);
-        expect(
-          batches
-            .flat()
-            .map((item) => item.id)
-            .sort((a, b) => a - b),
-        ).toEqual(input.map((item) => item.id));
-        for (const batch of batches) {
-          expect(batch.length).toBeGreaterThan(0);
-          expect(batch.length).toBeLessThanOrEqual(10);
-          expect(batch.reduce((sum, item) => sum + item.size, 0)).toBeLessThanOrEqual(1000);
-        }
+        expectSamePacking(input, batches, limits);
         expect(batches.length).toBeLessThanOrEqual(toBatches(input, limits).length);
         expect(batches.length).toBeGreaterThanOrEqual(requestsLowerBound(sizes, limits));
       }),

@@ -24,6 +24,7 @@ import { DynamoDbDedupStore } from '../lambdas/ingest/adapters/dynamodb-dedup';
 import { EventBridgeSink } from '../lambdas/ingest/adapters/eventbridge-sink';
 import { S3ClaimCheckStore } from '../lambdas/ingest/adapters/s3-claim-check';
 import { SqsQuarantine } from '../lambdas/ingest/adapters/sqs-quarantine';
+import { DEFAULT_INGEST_SETTINGS } from '../lambdas/ingest/config';
 import { type IngestSettings, ingest } from '../lambdas/ingest/ingest';
 import type { IngestPorts } from '../lambdas/ingest/ports';
 import {
@@ -394,16 +395,7 @@ export async function measureCost(deliveries = DELIVERIES): Promise<CostResult> 
     countRequests(s3, 's3', count);
     for (const client of [dynamoDb, eventBridge, sqs, s3]) closers.push(async () => client.destroy());
 
-    const settings: IngestSettings = {
-      busName: names.busName,
-      source: 'auth0.logs',
-      maxBodyBytes: 5 * 1024 * 1024,
-      maxPutEventsBytes: 256 * 1024,
-      publishMaxAttempts: 5,
-      publishBaseDelayMs: 100,
-      publishMaxDelayMs: 2000,
-      concurrency: 16,
-    };
+    const settings: IngestSettings = { ...DEFAULT_INGEST_SETTINGS, busName: names.busName };
     const claimChecks = new S3ClaimCheckStore(s3, names.claimCheckBucket);
     const ports: IngestPorts = {
       ...fakePorts([TOKEN]),

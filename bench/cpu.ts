@@ -11,6 +11,7 @@
  * The baseline and the ingest run call by call in turn, so both see the same machine; each figure is the median
  * of the per-round ratios. Loops are bounded in count and in time.
  */
+import { DEFAULT_INGEST_SETTINGS } from '../lambdas/ingest/config';
 import type { IngestSettings } from '../lambdas/ingest/ingest';
 import { ingest } from '../lambdas/ingest/ingest';
 import type { ClaimState, DedupStore, EventEntry, EventSink, PutOutcome } from '../lambdas/ingest/ports';
@@ -23,16 +24,7 @@ const ROUNDS = Number(process.env.BENCH_CPU_ROUNDS ?? 15);
 const TIME_LIMIT_MS = 60_000;
 
 /** The deployed defaults (lambdas/ingest/config.ts). */
-export const BENCH_SETTINGS: IngestSettings = {
-  busName: 'bench',
-  source: 'auth0.logs',
-  maxBodyBytes: 5 * 1024 * 1024,
-  maxPutEventsBytes: 256 * 1024,
-  publishMaxAttempts: 5,
-  publishBaseDelayMs: 100,
-  publishMaxDelayMs: 2000,
-  concurrency: 16,
-};
+export const BENCH_SETTINGS: IngestSettings = { ...DEFAULT_INGEST_SETTINGS, busName: 'bench' };
 
 /** Accepts every entry, reading none: the sink of a bench, where EventBridge's cost is not ours. */
 export class AcceptingSink implements EventSink {

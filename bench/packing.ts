@@ -11,6 +11,7 @@
  *   npx tsx bench/packing.ts
  */
 import { type BatchLimits, packBatches, requestsLowerBound, toBatches } from '../lambdas/ingest/batch';
+import { random } from './records';
 import type { BenchPart, Figure } from './report';
 
 const LIMITS: BatchLimits = { maxEntries: 10, maxBytes: 256 * 1024 };
@@ -22,18 +23,6 @@ interface Mix {
   /** Built from a packing that reaches the bound, which is therefore reachable. */
   readonly reachable: boolean;
   readonly sizes: (random: () => number) => number[];
-}
-
-/** mulberry32: a small seeded generator, so every run packs the same sizes. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const between = (random: () => number, low: number, high: number) =>
@@ -120,7 +109,7 @@ export interface PackingResult {
 }
 
 export function measurePacking(mix: Mix, seed = 9): PackingResult {
-  const sizes = mix.sizes(seeded(seed));
+  const sizes = mix.sizes(random(seed));
   const items = sizes.map((size, index) => ({ size, index }));
   const bytes = sizes.reduce((sum, size) => sum + size, 0);
   const packed = packBatches(items, LIMITS);

@@ -6,7 +6,7 @@
  */
 
 /** A small seeded generator (mulberry32), so a batch is varied but the same on every call. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

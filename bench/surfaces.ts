@@ -3,6 +3,7 @@
  * deliver), against one log record per request: CPU only, every port an in-memory fake. Loops are bounded.
  * Part of `npm run bench`; alone: `npx tsx bench/surfaces.ts`.
  */
+import { DEFAULT_INGEST_SETTINGS } from '../lambdas/ingest/config';
 import { type IngestSettings, ingest } from '../lambdas/ingest/ingest';
 import type { IngestRequest } from '../lambdas/ingest/receive';
 import { sampleActionEvent } from '../test/support/action-events';
@@ -10,15 +11,13 @@ import { fakePorts } from '../test/support/ingest-fakes';
 import type { Figure } from './report';
 
 const TOKEN = 'bench-token';
+/** The deployed defaults, with retries that do not wait: no retry happens with an accepting sink anyway. */
 const SETTINGS: IngestSettings = {
+  ...DEFAULT_INGEST_SETTINGS,
   busName: 'bench',
-  source: 'auth0.logs',
-  maxBodyBytes: 5 * 1024 * 1024,
-  maxPutEventsBytes: 256 * 1024,
   publishMaxAttempts: 3,
   publishBaseDelayMs: 1,
   publishMaxDelayMs: 5,
-  concurrency: 16,
 };
 
 type Body = (i: number) => { path: string; body: unknown };

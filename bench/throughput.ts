@@ -20,7 +20,7 @@ import { routes } from '../config/routes';
 import type { EventEntry } from '../lambdas/ingest/ports';
 import { mapWithConcurrency } from '../lambdas/shared/concurrency';
 import { emulatorEnvironment, startMoto } from '../local/moto';
-import { clientConfig, defaultLocalNames, provisionLocal } from '../local/provision';
+import { clientConfig, defaultLocalNames, localIngestEnvironment, provisionLocal } from '../local/provision';
 import { startSerializingProxy } from '../local/serializing-proxy';
 import { createLocalServer, listen } from '../local/server';
 import { atLeast, type BenchPart, type Figure } from './report';
@@ -135,11 +135,7 @@ export async function measureThroughput(
     closers.push(() => dynamoDbProxy.close());
     Object.assign(process.env, emulatorEnvironment(aws.endpoint, aws.region), {
       AWS_ENDPOINT_URL_DYNAMODB: dynamoDbProxy.endpoint,
-      BUS_NAME: names.busName,
-      TOKEN_SECRET_ID: resources.tokenSecretId,
-      DEDUP_TABLE_NAME: names.dedupTableName,
-      QUARANTINE_QUEUE_URL: resources.quarantineQueueUrl,
-      CLAIM_CHECK_BUCKET: names.claimCheckBucket,
+      ...localIngestEnvironment(names, resources),
       POWERTOOLS_LOG_LEVEL: 'ERROR',
       POWERTOOLS_METRICS_DISABLED: 'true',
     });

@@ -19,6 +19,7 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_PUT_EVENTS_MAX_BYTES,
   DEFAULT_SOURCE,
+  ingestEnvironment,
 } from '../lambdas/ingest/config';
 import { createBridgeFunction } from './bridge-function';
 import { type DedupCapacityProps, dedupTableBilling } from './dedup-capacity';
@@ -213,17 +214,23 @@ export class Ingest extends Construct {
       sourceMapStackTraces: INGEST_SOURCE_MAP_STACK_TRACES,
       lazyEntries: INGEST_LAZY_ENTRIES,
       environment: {
-        BUS_NAME: props.eventBus.eventBusName,
-        EVENT_SOURCE: props.eventSource ?? DEFAULT_SOURCE,
-        TOKEN_SECRET_ID: tokenSecret.secretArn,
-        DEDUP_TABLE_NAME: dedupTable.tableName,
-        DEDUP_TTL_DAYS: String(props.dedupTtlDays ?? DEFAULT_DEDUP_TTL_DAYS),
-        // A claim must outlive the invocation holding it, or a slow invocation and Auth0's retry both publish.
-        DEDUP_LEASE_SECONDS: String(INGEST_TIMEOUT_SECONDS * 4),
-        QUARANTINE_QUEUE_URL: quarantineQueue.queueUrl,
-        CLAIM_CHECK_BUCKET: claimCheckBucket.bucketName,
-        MAX_BODY_BYTES: String(props.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES),
-        PUT_EVENTS_MAX_BYTES: String(props.putEventsMaxBytes ?? DEFAULT_PUT_EVENTS_MAX_BYTES),
+        ...ingestEnvironment(
+          {
+            busName: props.eventBus.eventBusName,
+            tokenSecretId: tokenSecret.secretArn,
+            dedupTableName: dedupTable.tableName,
+            quarantineQueueUrl: quarantineQueue.queueUrl,
+            claimCheckBucket: claimCheckBucket.bucketName,
+          },
+          {
+            eventSource: props.eventSource ?? DEFAULT_SOURCE,
+            dedupTtlDays: props.dedupTtlDays ?? DEFAULT_DEDUP_TTL_DAYS,
+            // A claim must outlive the invocation holding it, or a slow invocation and Auth0's retry both publish.
+            dedupLeaseSeconds: INGEST_TIMEOUT_SECONDS * 4,
+            maxBodyBytes: props.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+            putEventsMaxBytes: props.putEventsMaxBytes ?? DEFAULT_PUT_EVENTS_MAX_BYTES,
+          },
+        ),
         POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
       },
     });

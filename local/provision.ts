@@ -19,6 +19,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type IngestTuning, ingestEnvironment } from '../lambdas/ingest/config';
 import { eventPatternFor, isEnabled, type RouteDefinition, validateRoutes } from '../lib/routes/route-model';
 
 export interface AwsTarget {
@@ -45,6 +46,24 @@ export interface LocalResources {
   readonly tokenSecretId: string;
   readonly quarantineQueueUrl: string;
   readonly routeQueues: readonly RouteQueue[];
+}
+
+/** The ingest's environment for what `provisionLocal` made, as the stack sets it on AWS. */
+export function localIngestEnvironment(
+  names: LocalNames,
+  resources: LocalResources,
+  tuning: IngestTuning = {},
+): Record<string, string> {
+  return ingestEnvironment(
+    {
+      busName: names.busName,
+      tokenSecretId: resources.tokenSecretId,
+      dedupTableName: names.dedupTableName,
+      quarantineQueueUrl: resources.quarantineQueueUrl,
+      claimCheckBucket: names.claimCheckBucket,
+    },
+    { eventSource: names.source, ...tuning },
+  );
 }
 
 export function defaultLocalNames(busName: string, source = 'auth0.logs'): LocalNames {

@@ -20,7 +20,7 @@ import { followRoutes, formatRoutedEvent } from './live-view';
 import { defaultModulesNames, provisionModulesLocal } from './modules';
 import { EmulatorNotFoundError, emulatorEnvironment, type MotoServer, startMoto } from './moto';
 import { parseStartOptions, StartOptionsError, USAGE } from './options';
-import { clientConfig, defaultLocalNames, provisionLocal } from './provision';
+import { clientConfig, defaultLocalNames, localIngestEnvironment, provisionLocal } from './provision';
 import { startSerializingProxy } from './serializing-proxy';
 import { createLocalServer, listen } from './server';
 import { StopRequestedError, watchForShutdown } from './shutdown';
@@ -72,12 +72,7 @@ async function main(): Promise<void> {
 
     Object.assign(process.env, emulatorEnvironment(endpoint, options.region), modulesEnvironment, {
       AWS_ENDPOINT_URL_DYNAMODB: dynamoDbProxy.endpoint,
-      BUS_NAME: names.busName,
-      EVENT_SOURCE: names.source,
-      TOKEN_SECRET_ID: resources.tokenSecretId,
-      DEDUP_TABLE_NAME: names.dedupTableName,
-      QUARANTINE_QUEUE_URL: resources.quarantineQueueUrl,
-      CLAIM_CHECK_BUCKET: names.claimCheckBucket,
+      ...localIngestEnvironment(names, resources),
       POWERTOOLS_LOG_LEVEL: options.verbose ? 'INFO' : 'WARN',
       POWERTOOLS_METRICS_DISABLED: options.verbose ? 'false' : 'true',
     });

@@ -6,6 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { ingestEnvironment } from '../../lambdas/ingest/config';
 
 /** The token the stub's Secrets Manager holds. */
 export const STUB_TOKEN = 'bench-token';
@@ -124,16 +125,16 @@ export function lambdaEnvironment(endpoint: string, nodeOptions = ''): Record<st
     AWS_LAMBDA_LOG_STREAM_NAME: 'bench',
     LAMBDA_TASK_ROOT: tmpdir(),
     TZ: ':UTC',
-    BUS_NAME: 'bench-bus',
-    EVENT_SOURCE: 'auth0.logs',
-    TOKEN_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:bench-token',
-    DEDUP_TABLE_NAME: 'bench-dedup',
-    DEDUP_TTL_DAYS: '7',
-    DEDUP_LEASE_SECONDS: '120',
-    QUARANTINE_QUEUE_URL: `${endpoint}/111111111111/bench-quarantine`,
-    CLAIM_CHECK_BUCKET: 'bench-claims',
-    MAX_BODY_BYTES: String(5 * 1024 * 1024),
-    PUT_EVENTS_MAX_BYTES: String(256 * 1024),
+    ...ingestEnvironment(
+      {
+        busName: 'bench-bus',
+        tokenSecretId: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:bench-token',
+        dedupTableName: 'bench-dedup',
+        quarantineQueueUrl: `${endpoint}/111111111111/bench-quarantine`,
+        claimCheckBucket: 'bench-claims',
+      },
+      { eventSource: 'auth0.logs', dedupTtlDays: 7, dedupLeaseSeconds: 120 },
+    ),
     POWERTOOLS_METRICS_NAMESPACE: 'Auth0EventBridge',
   };
 }

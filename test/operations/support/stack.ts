@@ -18,6 +18,7 @@ import {
   defaultLocalNames,
   type LocalNames,
   type LocalResources,
+  localIngestEnvironment,
   provisionLocal,
 } from '../../../local/provision';
 import { startSerializingProxy } from '../../../local/serializing-proxy';
@@ -61,17 +62,13 @@ export async function startOperationsStack(
   const dynamoDb = await startSerializingProxy(aws.endpoint);
   Object.assign(process.env, modulesEnvironment, {
     AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint,
-    BUS_NAME: names.busName,
-    EVENT_SOURCE: names.source,
-    TOKEN_SECRET_ID: resources.tokenSecretId,
-    DEDUP_TABLE_NAME: names.dedupTableName,
-    QUARANTINE_QUEUE_URL: resources.quarantineQueueUrl,
-    CLAIM_CHECK_BUCKET: names.claimCheckBucket,
+    ...localIngestEnvironment(names, resources, {
+      ...(options.quarantineMaxMessageBytes
+        ? { quarantineMaxMessageBytes: options.quarantineMaxMessageBytes }
+        : {}),
+    }),
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
-    ...(options.quarantineMaxMessageBytes
-      ? { QUARANTINE_MAX_MESSAGE_BYTES: String(options.quarantineMaxMessageBytes) }
-      : {}),
   });
 
   // Imported once the environment is set, as npm start does: the clients and handlers read it at load.

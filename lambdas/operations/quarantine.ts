@@ -248,6 +248,14 @@ async function redriveOne(
     return notRedrivable(`its record could not be read: ${describeError(error)}`);
   }
   if (typeof request === 'string') return notRedrivable(request);
+  const path = request.path;
+  const failed = (detail: string): RedriveResult => ({
+    ...base,
+    outcome: 'failed',
+    deleted: false,
+    path,
+    detail,
+  });
   const clearsMark = parsed.reason === 'publish_rejected' && parsed.logId !== undefined;
   if (dryRun) {
     return {
@@ -266,26 +274,14 @@ async function redriveOne(
     try {
       await ports.dedup.clearQuarantined(parsed.logId as string);
     } catch (error) {
-      return {
-        ...base,
-        outcome: 'failed',
-        deleted: false,
-        path: request.path,
-        detail: `its quarantined mark could not be read or cleared: ${describeError(error)}`,
-      };
+      return failed(`its quarantined mark could not be read or cleared: ${describeError(error)}`);
     }
   }
   let answer: IngestAnswer;
   try {
     answer = await ports.ingest.post(request);
   } catch (error) {
-    return {
-      ...base,
-      outcome: 'failed',
-      deleted: false,
-      path: request.path,
-      detail: `the ingest did not answer: ${describeError(error)}`,
-    };
+    return failed(`the ingest did not answer: ${describeError(error)}`);
   }
   const counts = countsOf(answer.body);
   if (answer.statusCode !== 200 || counts.received < 1) {

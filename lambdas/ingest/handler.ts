@@ -7,6 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { dynamoDb } from '../shared/clients/dynamodb';
 import { eventBridge } from '../shared/clients/eventbridge';
 import { secretsManager } from '../shared/clients/secrets-manager';
+import { once } from '../shared/concurrency';
 import { lazyModuleUrl } from '../shared/lazy-module';
 import { DynamoDbDedupStore } from './adapters/dynamodb-dedup';
 import { EventBridgeSink } from './adapters/eventbridge-sink';
@@ -106,16 +107,4 @@ function recordMetrics(stats: IngestStats, statusCode: number, latencyMs: number
     single.addDimension('Category', category);
     single.addMetric('PublishedByCategory', MetricUnit.Count, count);
   }
-}
-
-/** `create`'s result, made on the first call and shared by every later one; a failed attempt is not kept. */
-function once<T>(create: () => Promise<T>): () => Promise<T> {
-  let created: Promise<T> | undefined;
-  return () => {
-    created ??= create().catch((error: unknown) => {
-      created = undefined;
-      throw error;
-    });
-    return created;
-  };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mapWithConcurrency, sleep as realSleep } from '../shared/concurrency';
+import { mapWithConcurrency, once, sleep as realSleep } from '../shared/concurrency';
 import { describeError, HttpError, isHttpError } from '../shared/errors';
 import { lazyModuleUrl } from '../shared/lazy-module';
 import { isAuthorized } from './authorize';
@@ -122,17 +122,10 @@ function receiverFor(path: string): Receiver {
  * INGEST_LAZY_ENTRIES), loaded on the first Actions event, so that a cold start serving logs does not compile it.
  * It has its own copy of HttpError: refusals are recognised with `isHttpError`.
  */
-let actionEventsModule: Promise<typeof import('./action-events/receive')> | undefined;
-
-function actionEvents(): Promise<typeof import('./action-events/receive')> {
-  actionEventsModule ??= import(lazyModuleUrl('action-events/receive', import.meta.url)).catch(
-    (error: unknown) => {
-      actionEventsModule = undefined;
-      throw error;
-    },
-  );
-  return actionEventsModule;
-}
+const actionEvents = once(
+  (): Promise<typeof import('./action-events/receive')> =>
+    import(lazyModuleUrl('action-events/receive', import.meta.url)),
+);
 
 /** A path segment as text; one that is not valid percent-encoding is taken as written (and found unknown). */
 function decodePathSegment(segment: string): string {

@@ -4,7 +4,6 @@ import {
   EntityNotFoundError,
   type EntityNoun,
   EntityVersionNotFoundError,
-  InvalidRequestError,
   LimitExceededError,
   RegistryError,
 } from '../lifecycle/errors';

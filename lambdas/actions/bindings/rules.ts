@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { mapWithConcurrency } from '../../shared/concurrency';
 import { BindingRulesError, InvalidBindingsError } from './errors';
-import { type BindingMatch, getTrigger, isTriggerId, validateBindingMatch } from './triggers';
+import { type BindingMatch, getTrigger, validateBindingMatch } from './triggers';
 
 /** Where a binding's rule delivers, and how EventBridge retries before it gives up to the DLQ. */
 export interface RuleTarget {
